@@ -1,0 +1,96 @@
+// kmipkit/ttlv: decode TTLV bytes to an item tree and back, validate, frame streams.
+import { TtlvError } from './errors.js';
+import { MAX_DEPTH, MAX_MESSAGE_SIZE } from './limits.js';
+import { materialize, type TtlvIndex } from './materialize.js';
+import { codecInfo, nativeBinding } from './native.js';
+import { indexWordsFor, scanInto, SCAN_ALLOW_TRAILING } from './scan.js';
+import type { TtlvItem } from './types.js';
+
+export * from './types.js';
+export { TtlvError, TtlvErrorCode, type TtlvErrorName } from './errors.js';
+export { MAX_DEPTH, MAX_MESSAGE_SIZE } from './limits.js';
+export { encode, type EncodeOptions } from './encode.js';
+export { TtlvFramer, createFramerStream, type FramerOptions } from './framer.js';
+export { codecInfo, isNativeAccelerationEnabled, type CodecInfo, type NativeMode } from './native.js';
+export { fromHex, toHex } from './hex.js';
+export type { TtlvIndex } from './materialize.js';
+
+/**
+ * Below this size the pure-TS scan wins: the call into the addon costs more than it saves.
+ * Measured by `npm run bench -- codec` (bench/results/codec.json, "crossover").
+ */
+export const NATIVE_SCAN_MIN_BYTES = 1024;
+
+export interface DecodeOptions {
+  /** Deepest nesting accepted (the root is depth 1). */
+  maxDepth?: number;
+  /** Largest root item accepted, header included. */
+  maxSize?: number;
+  /** Accept bytes after the root item instead of failing with TRAILING_BYTES. */
+  allowTrailing?: boolean;
+  /** Which scanner to use: 'auto' (default) picks by size, 'native' requires the addon, 'ts' never uses it. */
+  scanner?: 'auto' | 'native' | 'ts';
+}
+
+// Index words kept between calls; larger scans get their own array so none lingers in memory.
+const SCRATCH_WORDS_MAX = 1 << 18;
+let scratch = new Uint32Array(1024);
+
+function indexFor(byteLength: number): Uint32Array {
+  const words = indexWordsFor(byteLength);
+  if (words <= scratch.length) return scratch;
+  if (words > SCRATCH_WORDS_MAX) return new Uint32Array(words);
+  scratch = new Uint32Array(Math.max(words, scratch.length * 2));
+  return scratch;
+}
+
+function useNative(bytes: Uint8Array, scanner: DecodeOptions['scanner']): boolean {
+  if (scanner === 'ts') return false;
+  if (scanner === 'native') {
+    if (!nativeBinding) throw new Error(`native scanner requested but not loaded: ${codecInfo.detail}`);
+    return true;
+  }
+  if (!nativeBinding) return false;
+  // With KMIPKIT_NATIVE=require every size goes native, so CI cannot test the TS path twice.
+  return codecInfo.mode === 'require' || bytes.length >= NATIVE_SCAN_MIN_BYTES;
+}
+
+function runScan(bytes: Uint8Array, opts: DecodeOptions): { index: Uint32Array; count: number } {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('TTLV input must be a Uint8Array or Buffer');
+  const index = indexFor(bytes.length);
+  const maxDepth = opts.maxDepth ?? MAX_DEPTH;
+  const maxSize = opts.maxSize ?? MAX_MESSAGE_SIZE;
+  const flags = opts.allowTrailing ? SCAN_ALLOW_TRAILING : 0;
+  const count = useNative(bytes, opts.scanner)
+    ? nativeBinding!.scanInto(bytes, index, maxDepth, maxSize, flags)
+    : scanInto(bytes, index, maxDepth, maxSize, flags);
+  if (count < 0) throw new TtlvError(index[0], index[1]);
+  return { index, count };
+}
+
+/** Scans and validates without building values; returns the flat index (a copy the caller owns). */
+export function scan(bytes: Uint8Array, opts: DecodeOptions = {}): TtlvIndex {
+  const { index, count } = runScan(bytes, opts);
+  return { bytes, index: index.slice(0, count * 4), count, end: index[count * 4] };
+}
+
+/** Validates one TTLV item; returns the offset just past it. Throws TtlvError when malformed. */
+export function validate(bytes: Uint8Array, opts: DecodeOptions = {}): number {
+  const { index, count } = runScan(bytes, opts);
+  return index[count * 4];
+}
+
+/** Decodes exactly one TTLV item (by default nothing may follow it). */
+export function decode(bytes: Uint8Array, opts: DecodeOptions = {}): TtlvItem {
+  const { index, count } = runScan(bytes, opts);
+  return materialize({ bytes, index, count, end: index[count * 4] });
+}
+
+/** Decodes the first item and says how many bytes it took; whatever follows is left alone. */
+export function decodePrefix(bytes: Uint8Array, opts: DecodeOptions = {}): { item: TtlvItem; length: number } {
+  const { index, count } = runScan(bytes, { ...opts, allowTrailing: true });
+  const length = index[count * 4];
+  return { item: materialize({ bytes, index, count, end: length }), length };
+}
+
+export { materialize };

@@ -1,0 +1,80 @@
+// Picks the native scanner when one loads, and says so. KMIPKIT_NATIVE=off|auto|require forces it.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type NativeMode = 'off' | 'auto' | 'require';
+
+export interface NativeBinding {
+  scanInto(buf: Uint8Array, index: Uint32Array, maxDepth: number, maxSize: number, flags: number): number;
+  frameLengths(buf: Uint8Array, out: Uint32Array, maxSize: number): number;
+  version(): string;
+  napiLevel(): number;
+}
+
+export interface CodecInfo {
+  /** True when the Rust scanner is in use. */
+  readonly native: boolean;
+  readonly mode: NativeMode;
+  /** Where the addon was loaded from, or why it was not. */
+  readonly detail: string;
+}
+
+/** The napi-rs platform triple, used for both the per-platform package and the local build. */
+export function platformTriple(): string {
+  const { platform, arch } = process;
+  if (platform === 'linux') {
+    const report = process.report?.getReport?.() as { header?: { glibcVersionRuntime?: string } } | undefined;
+    return `linux-${arch}-${report?.header?.glibcVersionRuntime ? 'gnu' : 'musl'}`;
+  }
+  if (platform === 'win32') return `win32-${arch}-msvc`;
+  return `${platform}-${arch}`;
+}
+
+function readMode(): NativeMode {
+  const raw = (process.env.KMIPKIT_NATIVE ?? 'auto').trim().toLowerCase();
+  if (raw === 'off' || raw === '0' || raw === 'false') return 'off';
+  if (raw === 'require' || raw === 'required') return 'require';
+  if (raw === 'auto' || raw === '' || raw === '1' || raw === 'true') return 'auto';
+  throw new Error(`KMIPKIT_NATIVE must be off, auto or require (got ${JSON.stringify(raw)})`);
+}
+
+function packageRoot(): string {
+  // src/ttlv/native.ts and dist/ttlv/native.js both sit two folders below the package root.
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
+
+function load(): { binding?: NativeBinding; detail: string } {
+  const require = createRequire(import.meta.url);
+  const triple = platformTriple();
+  const local = join(packageRoot(), 'native', `kmipkit.${triple}.node`);
+  const tried: string[] = [];
+  for (const candidate of [local, `@kmipkit/${triple}`]) {
+    if (candidate === local && !existsSync(local)) {
+      tried.push(`${local}: not built`);
+      continue;
+    }
+    try {
+      const binding = require(candidate) as NativeBinding;
+      if (typeof binding.scanInto !== 'function') throw new Error('no scanInto export');
+      return { binding, detail: candidate };
+    } catch (err) {
+      tried.push(`${candidate}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  return { detail: tried.join('; ') };
+}
+
+const mode = readMode();
+const loaded = mode === 'off' ? { detail: 'disabled by KMIPKIT_NATIVE=off' } : load();
+if (mode === 'require' && !loaded.binding) {
+  throw new Error(`KMIPKIT_NATIVE=require but the native addon did not load: ${loaded.detail}`);
+}
+
+export const nativeBinding: NativeBinding | undefined = loaded.binding;
+export const codecInfo: CodecInfo = Object.freeze({ native: !!loaded.binding, mode, detail: loaded.detail });
+
+export function isNativeAccelerationEnabled(): boolean {
+  return codecInfo.native;
+}

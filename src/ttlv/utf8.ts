@@ -1,0 +1,40 @@
+// UTF-8 well-formedness as Unicode Table 3-7 defines it (the same rules as Rust's str::from_utf8).
+import { isUtf8 } from 'node:buffer';
+
+// Below this, a byte loop beats the call into C++.
+const NATIVE_CHECK_MIN = 48;
+
+/** Offset of the first byte of the first ill-formed sequence in buf[start, end), or -1. */
+export function utf8ErrorOffset(buf: Uint8Array, start: number, end: number): number {
+  let i = start;
+  if (end - start >= NATIVE_CHECK_MIN) {
+    if (isUtf8(buf.subarray(start, end))) return -1;
+  } else {
+    while (i < end && buf[i] < 0x80) i++;
+    if (i === end) return -1;
+  }
+  while (i < end) {
+    const b = buf[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b === 0xe0) (need = 2), (lo = 0xa0);
+    else if ((b >= 0xe1 && b <= 0xec) || b === 0xee || b === 0xef) need = 2;
+    else if (b === 0xed) (need = 2), (hi = 0x9f);
+    else if (b === 0xf0) (need = 3), (lo = 0x90);
+    else if (b >= 0xf1 && b <= 0xf3) need = 3;
+    else if (b === 0xf4) (need = 3), (hi = 0x8f);
+    else return i;
+    if (i + 1 >= end || buf[i + 1] < lo || buf[i + 1] > hi) return i;
+    for (let k = 2; k <= need; k++) {
+      if (i + k >= end || (buf[i + k] & 0xc0) !== 0x80) return i;
+    }
+    i += need + 1;
+  }
+  return -1;
+}
