@@ -67,8 +67,8 @@ export class TtlvFramer {
     }
     this.consumed += p;
     const rest = data.length - p;
-    // Keep only the unfinished tail, copied so the caller may reuse its chunk buffer.
-    this.chunks = rest > 0 ? [data.slice(p)] : [];
+    // Keep only the unfinished tail, copied (Buffer#slice would not copy) so the caller may reuse its chunk.
+    this.chunks = rest > 0 ? [new Uint8Array(data.subarray(p))] : [];
     this.buffered = rest;
     return out;
   }

@@ -80,7 +80,8 @@ export function materialize(ix: TtlvIndex, first = 0): TtlvItem {
       case 0x07:
         return { tag, type: 0x07, value: text(bytes, v, v + len) };
       case 0x08:
-        return { tag, type: 0x08, value: bytes.slice(v, v + len) };
+        // A copy, as a plain Uint8Array (Buffer#slice would share the input's memory).
+        return { tag, type: 0x08, value: new Uint8Array(bytes.subarray(v, v + len)) };
       case 0x09:
         return { tag, type: 0x09, value: view.getBigInt64(v) };
       case 0x0a:

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// The README's test command: dictionary check, the Rust core's own tests, the TypeScript suite with
+// the native scanner required, then with it off. Stops at the first failure.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const steps = [
+  ['dictionary is up to date', 'node', ['scripts/gen-dictionary.mjs', '--check']],
+  ['typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
+  ['cargo test (Rust core)', 'cargo', ['test', '--manifest-path', 'crate/Cargo.toml', '-p', 'kmipkit-core', '--release']],
+  ['native addon built', 'node', ['scripts/build-native.mjs']],
+  ['vitest, KMIPKIT_NATIVE=require', 'npx', ['vitest', 'run'], { KMIPKIT_NATIVE: 'require' }],
+  ['vitest, KMIPKIT_NATIVE=off', 'npx', ['vitest', 'run'], { KMIPKIT_NATIVE: 'off' }],
+];
+
+const only = process.argv.slice(2);
+for (const [name, cmd, args, env] of steps) {
+  if (only.length && !only.some((o) => name.includes(o))) continue;
+  if (cmd === 'cargo' && !existsSync('crate/Cargo.toml')) throw new Error('crate/Cargo.toml missing');
+  const started = Date.now();
+  console.log(`\n=== ${name}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  if (r.status !== 0) {
+    console.error(`\n=== FAILED: ${name} (${secs}s)`);
+    process.exit(r.status ?? 1);
+  }
+  console.log(`=== ok: ${name} (${secs}s)`);
+}

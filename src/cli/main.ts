@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// kmipkit command line. Subcommands live in their own modules.
+import { Command } from 'commander';
+import { registerDecode } from './decode.js';
+import { codecInfo } from '../ttlv/index.js';
+
+const program = new Command();
+program
+  .name('kmipkit')
+  .description('KMIP toolkit: codec, server, client')
+  .version(`0.1.0 (${codecInfo.native ? 'native' : 'pure-TS'} codec)`);
+registerDecode(program);
+program.parseAsync(process.argv).catch((err: Error) => {
+  process.stderr.write(`kmipkit: ${err.message}\n`);
+  process.exit(1);
+});
