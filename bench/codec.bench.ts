@@ -1,0 +1,169 @@
+// `npm run bench -- codec`: the codec on a ladder of real messages, native against pure TS, with
+// baselines in the same run (JSON.parse of the same message in KMIP JSON; Buffer.copy bandwidth).
+// Writes bench/results/codec.json. Every figure is a ratio measured in this one run.
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { Bench } from 'tinybench';
+import { toJson } from '../src/encodings/json.js';
+import { codecInfo, decode, encode, scan, validate, NATIVE_SCAN_MIN_BYTES } from '../src/ttlv/index.js';
+import { nativeBinding } from '../src/ttlv/native.js';
+import { crossoverLadder, ladder, type LadderMessage } from './messages.js';
+
+const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 400);
+if (!codecInfo.native) throw new Error(`the codec bench compares native and TS; the addon did not load: ${codecInfo.detail}`);
+
+/** Repeats `f` so one sample lasts at least ~20 us: timer overhead would otherwise dominate tiny inputs. */
+function repeatFor(f: () => unknown, sizeBytes: number): { fn: () => void; reps: number } {
+  const reps = Math.max(1, Math.round(20_000 / Math.max(64, sizeBytes)));
+  return {
+    reps,
+    fn: () => {
+      for (let i = 0; i < reps; i++) f();
+    },
+  };
+}
+
+async function opsPerSecond(tasks: Record<string, () => unknown>, sizeBytes: number): Promise<Record<string, number>> {
+  const bench = new Bench({ time: TIME_MS, warmupTime: 100 });
+  const reps: Record<string, number> = {};
+  for (const [name, f] of Object.entries(tasks)) {
+    const r = repeatFor(f, sizeBytes);
+    reps[name] = r.reps;
+    bench.add(name, r.fn);
+  }
+  await bench.run();
+  const out: Record<string, number> = {};
+  for (const task of bench.tasks) {
+    const res = task.result as { state: string; latency?: { p50: number }; error?: Error };
+    if (res.state !== 'completed' || !res.latency) throw new Error(`${task.name}: ${res.state} ${res.error?.message ?? ''}`);
+    out[task.name] = (1000 / res.latency.p50) * reps[task.name];
+  }
+  return out;
+}
+
+/** Asserts correctness before timing: both scanners agree, the tree round-trips. */
+function check(m: LadderMessage): void {
+  const a = scan(m.bytes, { scanner: 'ts' });
+  const b = scan(m.bytes, { scanner: 'native' });
+  if (a.count !== b.count || Buffer.compare(Buffer.from(a.index.buffer), Buffer.from(b.index.buffer)) !== 0)
+    throw new Error(`${m.name}: scanners disagree`);
+  if (!encode(decode(m.bytes)).equals(m.bytes)) throw new Error(`${m.name}: round trip changed bytes`);
+}
+
+/** Counts calls into the addon while decoding once: the boundary is crossed once per message at most. */
+function nativeCallsPerDecode(m: LadderMessage): number {
+  const binding = nativeBinding as unknown as Record<string, (...a: unknown[]) => unknown>;
+  let calls = 0;
+  const originals = Object.fromEntries(Object.entries(binding).filter(([, v]) => typeof v === 'function'));
+  const counted = Object.fromEntries(Object.entries(originals).map(([k, f]) => [k, (...a: unknown[]) => (calls++, f(...a))]));
+  Object.assign(binding, counted);
+  try {
+    decode(m.bytes, { scanner: 'native' });
+  } finally {
+    Object.assign(binding, originals);
+  }
+  return calls;
+}
+
+async function copyBandwidth(): Promise<number> {
+  const src = Buffer.alloc(64 << 20, 1);
+  const dst = Buffer.alloc(64 << 20);
+  const bench = new Bench({ time: TIME_MS, warmupTime: 100 });
+  bench.add('Buffer.copy 64 MiB', () => src.copy(dst));
+  await bench.run();
+  const res = bench.tasks[0].result as { latency: { p50: number } };
+  return (src.length * 1000) / res.latency.p50;
+}
+
+const rows: Record<string, unknown>[] = [];
+const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(2));
+
+for (const m of ladder()) {
+  check(m);
+  const json = toJson(m.item);
+  const ops = await opsPerSecond(
+    {
+      'scan ts': () => validate(m.bytes, { scanner: 'ts' }),
+      'scan native': () => validate(m.bytes, { scanner: 'native' }),
+      'decode ts': () => decode(m.bytes, { scanner: 'ts' }),
+      'decode loader': () => decode(m.bytes),
+      'JSON.parse kmip-json': () => JSON.parse(json),
+      'encode ts': () => encode(m.item),
+    },
+    m.bytes.length,
+  );
+  rows.push({
+    message: m.name,
+    bytes: m.bytes.length,
+    kmipJsonBytes: Buffer.byteLength(json),
+    opsPerSecond: Object.fromEntries(Object.entries(ops).map(([k, v]) => [k, Math.round(v)])),
+    nativeScanOverTs: ops['scan native'] / ops['scan ts'],
+    loaderDecodeOverTs: ops['decode loader'] / ops['decode ts'],
+    tsDecodeOverJsonParse: ops['decode ts'] / ops['JSON.parse kmip-json'],
+    nativeScanBytesPerSecond: ops['scan native'] * m.bytes.length,
+    nativeCallsPerDecode: nativeCallsPerDecode(m),
+  });
+  const r = rows.at(-1)!;
+  console.log(
+    `${m.name.padEnd(52)} native/ts scan ${fmt(r.nativeScanOverTs as number)}x  loader/ts decode ${fmt(r.loaderDecodeOverTs as number)}x  ts decode/JSON.parse ${fmt(r.tsDecodeOverJsonParse as number)}x`,
+  );
+}
+
+const crossover: Record<string, unknown>[] = [];
+for (const m of crossoverLadder()) {
+  check(m);
+  const ops = await opsPerSecond(
+    { 'scan ts': () => validate(m.bytes, { scanner: 'ts' }), 'scan native': () => validate(m.bytes, { scanner: 'native' }) },
+    m.bytes.length,
+  );
+  crossover.push({ message: m.name, bytes: m.bytes.length, nativeScanOverTs: ops['scan native'] / ops['scan ts'] });
+  console.log(`crossover ${m.name.padEnd(48)} native/ts scan ${fmt(ops['scan native'] / ops['scan ts'])}x`);
+}
+
+const copy = await copyBandwidth();
+const big = rows.at(-1)!;
+const fromFourK = rows.filter((r) => (r.bytes as number) >= 4096);
+const targets = [
+  {
+    target: 'native scan-and-validate >= 3x pure TS from 4 KiB up',
+    measured: Math.min(...fromFourK.map((r) => r.nativeScanOverTs as number)),
+    threshold: 3,
+  },
+  {
+    target: 'native scan of the 1 MiB batch >= 0.5x Buffer.copy bandwidth (64 MiB)',
+    measured: (big.nativeScanBytesPerSecond as number) / copy,
+    threshold: 0.5,
+  },
+  {
+    target: 'decode through the loader never slower than pure TS (min over sizes; 1.0 = equal, noise ~±5%)',
+    measured: Math.min(...rows.map((r) => r.loaderDecodeOverTs as number)),
+    threshold: 0.95,
+  },
+  {
+    target: 'pure-TS decode >= 3x JSON.parse of the same message in KMIP JSON (min over sizes)',
+    measured: Math.min(...rows.map((r) => r.tsDecodeOverJsonParse as number)),
+    threshold: 3,
+  },
+  {
+    target: 'one native call per message, never one per item',
+    measured: Math.max(...rows.map((r) => r.nativeCallsPerDecode as number)),
+    threshold: 1,
+    lowerIsBetter: true,
+  },
+].map((t) => ({ ...t, pass: t.lowerIsBetter ? t.measured <= t.threshold : t.measured >= t.threshold }));
+
+const result = {
+  bench: 'codec',
+  date: new Date().toISOString(),
+  node: process.version,
+  codec: codecInfo,
+  nativeScanMinBytes: NATIVE_SCAN_MIN_BYTES,
+  sampleTimeMs: TIME_MS,
+  bufferCopyBytesPerSecond: copy,
+  ladder: rows,
+  crossover,
+  targets,
+};
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('./results/codec.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');
+for (const t of targets) console.log(`${t.pass ? 'PASS' : 'MISS'}  ${t.target}: ${fmt(t.measured)} (target ${t.threshold})`);
+console.log('wrote bench/results/codec.json');
