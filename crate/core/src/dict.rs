@@ -1,0 +1,1 @@
+//! placeholder, overwritten by scripts/gen-dictionary.mjs

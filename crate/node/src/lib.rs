@@ -1,0 +1,117 @@
+//! Node-API shim over kmipkit-core: borrowed typed-array views in, numbers out, no allocation on
+//! the success path. Panics become thrown JS errors (catch_unwind), never an abort.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use kmipkit_core::{frame_ends_into, index_words, scan, Error as CoreError, ScanOptions};
+use napi::bindgen_prelude::Uint32ArraySlice;
+use napi::{Env, Error, Result, Status};
+use napi_derive::napi;
+
+/// The Node-API level this addon is compiled for (napi 10 crashes Node 20).
+const NAPI_LEVEL: u32 = 9;
+
+fn range_error(env: &Env, msg: &str) -> Error {
+    match env.throw_range_error(msg, None) {
+        Ok(()) => Error::from_status(Status::PendingException),
+        Err(e) => e,
+    }
+}
+
+/// Runs `f`, turning a panic into a thrown `Error`.
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|p| {
+        let what = p
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        Error::new(Status::GenericFailure, format!("kmipkit native panic: {what}"))
+    })
+}
+
+/// JS numbers to limits: truncated, negatives and NaN to 0, huge values saturate.
+fn limit(x: f64) -> u64 {
+    x as u64
+}
+
+fn overlaps(a: &[u8], b: &[u32]) -> bool {
+    let (a0, a1) = (a.as_ptr() as usize, a.as_ptr() as usize + a.len());
+    let (b0, b1) = (b.as_ptr() as usize, b.as_ptr() as usize + b.len() * 4);
+    !a.is_empty() && !b.is_empty() && a0 < b1 && b0 < a1
+}
+
+fn report(out: &mut [u32], e: CoreError) -> i32 {
+    if let [code, offset, ..] = out {
+        *code = e.code.number();
+        *offset = u32::try_from(e.offset).unwrap_or(u32::MAX);
+    }
+    -1
+}
+
+/// Scans one TTLV message per docs/ttlv-scan-contract.md ("Native boundary"). Returns the item
+/// count (root end in `index[4 * count]`), or -1 with the error number in `index[0]` and its
+/// offset in `index[1]`. `flags` bit 0 = allowTrailing.
+#[napi(js_name = "scanInto")]
+pub fn scan_into(
+    env: Env,
+    buf: &[u8],
+    mut index: Uint32ArraySlice<'_>,
+    max_depth: f64,
+    max_size: f64,
+    flags: u32,
+) -> Result<i32> {
+    // SAFETY: JS is blocked for the duration of this synchronous call and `index` is checked not
+    // to overlap `buf`, so this is the only live view of that memory.
+    let index = unsafe { index.as_mut() };
+    if u32::try_from(buf.len()).is_err() {
+        return Err(range_error(&env, "kmipkit: buffer longer than 4 GiB - 1"));
+    }
+    if index.len() < index_words(buf.len()) {
+        return Err(range_error(&env, "kmipkit: index must have at least 4 * (floor(buf.length / 8) + 1) words"));
+    }
+    if overlaps(buf, index) {
+        return Err(range_error(&env, "kmipkit: buf and index must not share memory"));
+    }
+    let opts = ScanOptions::new(limit(max_depth).min(u64::from(u32::MAX)) as u32, limit(max_size), flags);
+    guarded(|| match scan(buf, index, &opts) {
+        Ok(s) => s.count as i32,
+        Err(e) => report(index, e),
+    })
+}
+
+/// Finds whole messages in `buf` (coalesced messages, the first starting at 0): writes the end
+/// offset of each complete one into `out` (at most `out.length`) and returns how many, or -1 with
+/// the error number in `out[0]` and its absolute offset in `buf` in `out[1]` on a bad header
+/// (BAD_TAG, BAD_TYPE, TOO_LARGE). `out` needs at least 2 words.
+#[napi(js_name = "frameLengths")]
+pub fn frame_lengths(env: Env, buf: &[u8], mut out: Uint32ArraySlice<'_>, max_size: f64) -> Result<i32> {
+    // SAFETY: as in scan_into.
+    let out = unsafe { out.as_mut() };
+    if u32::try_from(buf.len()).is_err() {
+        return Err(range_error(&env, "kmipkit: buffer longer than 4 GiB - 1"));
+    }
+    if out.len() < 2 {
+        return Err(range_error(&env, "kmipkit: out must have at least 2 words"));
+    }
+    if overlaps(buf, out) {
+        return Err(range_error(&env, "kmipkit: buf and out must not share memory"));
+    }
+    guarded(|| match frame_ends_into(buf, out, limit(max_size)) {
+        Ok(n) => n as i32,
+        Err(e) => report(out, e),
+    })
+}
+
+/// The kmipkit-node crate version.
+#[napi]
+pub fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
+
+/// The Node-API level the addon was built for.
+#[napi(js_name = "napiLevel")]
+pub fn napi_level() -> u32 {
+    NAPI_LEVEL
+}
