@@ -16,6 +16,12 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const crateDir = join(root, 'crate');
 const manifest = join(crateDir, 'Cargo.toml');
 const force = process.argv.includes('--force');
+/** `--name value` from the command line (the release workflow cross-builds with --target and --triple). */
+function flag(name) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const rustTarget = flag('--target');
 const mode = (process.env.KMIPKIT_NATIVE ?? 'auto').trim().toLowerCase();
 const required = mode === 'require' || mode === 'required';
 
@@ -65,7 +71,7 @@ function newestInput() {
   return newest;
 }
 
-const out = join(root, 'native', `kmipkit.${platformTriple()}.node`);
+const out = join(root, 'native', `kmipkit.${flag('--triple') ?? platformTriple()}.node`);
 
 if (!force && mode === 'off') process.exit(0);
 if (!force && existsSync(out) && statSync(out).mtimeMs > newestInput()) process.exit(0);
@@ -81,7 +87,9 @@ if (probe.error || probe.status !== 0) {
   process.exit(0);
 }
 
-const build = spawnSync(cargo, ['build', '--release', '-p', 'kmipkit-node', '--manifest-path', manifest], {
+const cargoArgs = ['build', '--release', '-p', 'kmipkit-node', '--manifest-path', manifest];
+if (rustTarget) cargoArgs.push('--target', rustTarget);
+const build = spawnSync(cargo, cargoArgs, {
   cwd: root,
   stdio: 'inherit',
 });
@@ -96,7 +104,7 @@ if (build.status !== 0) {
 
 const targetEnv = process.env.CARGO_TARGET_DIR;
 const targetDir = targetEnv ? (isAbsolute(targetEnv) ? targetEnv : resolve(root, targetEnv)) : join(crateDir, 'target');
-const lib = join(targetDir, 'release', libraryName());
+const lib = join(targetDir, ...(rustTarget ? [rustTarget] : []), 'release', libraryName());
 if (!existsSync(lib)) {
   console.error(`kmipkit: cargo succeeded but ${lib} is missing`);
   process.exit(1);
