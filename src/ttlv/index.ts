@@ -33,7 +33,7 @@ export interface DecodeOptions {
 }
 
 // Index words kept between calls; larger scans get their own array so none lingers in memory.
-const SCRATCH_WORDS_MAX = 1 << 18;
+const SCRATCH_WORDS_MAX = 1 << 20; // 4 MiB of index: messages up to 2 MiB reuse it
 let scratch = new Uint32Array(1024);
 
 function indexFor(byteLength: number): Uint32Array {
