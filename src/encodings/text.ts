@@ -1,6 +1,7 @@
 // A human-readable tree dump for `kmipkit decode --to text`. Not an interchange format.
 import { enumForTag, maskForTag, tagName } from '../dict/index.js';
 import { ItemType, ITEM_TYPE_NAMES, type TtlvItem } from '../ttlv/index.js';
+import { attributeValueDefTags } from './format.js';
 
 const hex = (n: number, width: number) => '0x' + n.toString(16).toUpperCase().padStart(width, '0');
 
@@ -9,14 +10,15 @@ function dateText(seconds: bigint): string {
   return Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString().replace('.000Z', 'Z') : `${seconds} s`;
 }
 
-function valueText(item: TtlvItem): string {
+/** `defTag` names the table: the item's own tag, or for a 1.x Attribute Value the Attribute Name's. */
+function valueText(item: TtlvItem, defTag: number): string {
   switch (item.type) {
     case ItemType.Enumeration: {
-      const name = enumForTag(item.tag)?.valueName(item.value);
+      const name = enumForTag(defTag)?.valueName(item.value);
       return name ? `${name} (${hex(item.value, 8)})` : hex(item.value, 8);
     }
     case ItemType.Integer: {
-      const mask = maskForTag(item.tag);
+      const mask = maskForTag(defTag);
       if (!mask || item.value === 0) return String(item.value);
       const names = mask.values.filter(([, bit]) => bit !== 0 && (item.value & bit) === bit).map(([n]) => n);
       return `${item.value} (${names.join('|') || 'no named bits'})`;
@@ -42,13 +44,15 @@ function valueText(item: TtlvItem): string {
 
 export function toText(root: TtlvItem): string {
   const lines: string[] = [];
-  const walk = (item: TtlvItem, depth: number) => {
+  const walk = (item: TtlvItem, depth: number, defTag: number) => {
     const name = tagName(item.tag) ?? hex(item.tag, 6);
     const type = ITEM_TYPE_NAMES[item.type];
-    const value = valueText(item);
+    const value = valueText(item, defTag);
     lines.push(`${'  '.repeat(depth)}${name} ${type}${value ? ' ' + value : ''}`);
-    if (item.type === ItemType.Structure) for (const child of item.value) walk(child, depth + 1);
+    if (item.type !== ItemType.Structure) return;
+    const defs = attributeValueDefTags(item);
+    for (const child of item.value) walk(child, depth + 1, defs?.get(child) ?? child.tag);
   };
-  walk(root, 0);
+  walk(root, 0, root.tag);
   return lines.join('\n');
 }
