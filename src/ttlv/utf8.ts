@@ -1,18 +1,16 @@
 // UTF-8 well-formedness as Unicode Table 3-7 defines it (the same rules as Rust's str::from_utf8).
 import { isUtf8 } from 'node:buffer';
 
-// Below this, a byte loop beats the call into C++.
-const NATIVE_CHECK_MIN = 48;
+// Past the ASCII prefix, a remainder at least this long goes to Node's C++ check.
+const NATIVE_CHECK_MIN = 256;
 
 /** Offset of the first byte of the first ill-formed sequence in buf[start, end), or -1. */
 export function utf8ErrorOffset(buf: Uint8Array, start: number, end: number): number {
+  // Most KMIP text is ASCII: a plain loop beats making a subarray and calling into C++.
   let i = start;
-  if (end - start >= NATIVE_CHECK_MIN) {
-    if (isUtf8(buf.subarray(start, end))) return -1;
-  } else {
-    while (i < end && buf[i] < 0x80) i++;
-    if (i === end) return -1;
-  }
+  while (i < end && buf[i] < 0x80) i++;
+  if (i === end) return -1;
+  if (end - i >= NATIVE_CHECK_MIN && isUtf8(buf.subarray(i, end))) return -1;
   while (i < end) {
     const b = buf[i];
     if (b < 0x80) {

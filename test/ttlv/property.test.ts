@@ -87,3 +87,43 @@ describe('decoded byte strings own their memory', () => {
     expect(Object.getPrototypeOf(item.value)).toBe(Uint8Array.prototype);
   });
 });
+
+describe('UTF-8 checks agree with Node and between scanners', () => {
+  // Text items whose bytes are random: mostly ill-formed, often well-formed, some past 256 bytes.
+  const textBytesArb = fc.oneof(
+    fc.uint8Array({ maxLength: 40 }),
+    fc.string({ unit: 'binary', maxLength: 300 }).map((s) => new Uint8Array(Buffer.from(s))),
+    fc.tuple(fc.string({ unit: 'binary', minLength: 260, maxLength: 400 }), fc.nat(), fc.integer({ min: 0x80, max: 0xff })).map(([s, at, b]) => {
+      const bytes = new Uint8Array(Buffer.from(s));
+      bytes[at % bytes.length] = b;
+      return bytes;
+    }),
+  );
+  const asText = (bytes: Uint8Array) => {
+    const padded = (bytes.length + 7) & ~7;
+    const out = new Uint8Array(8 + padded);
+    out.set([0x42, 0x00, 0x55, 0x07, bytes.length >>> 24, (bytes.length >>> 16) & 0xff, (bytes.length >>> 8) & 0xff, bytes.length & 0xff]);
+    out.set(bytes, 8);
+    return out;
+  };
+
+  it('a text item is valid exactly when Node says its bytes are UTF-8', () => {
+    fc.assert(
+      fc.property(textBytesArb, (bytes) => {
+        const r = outcome(asText(bytes), 'ts', false, 64);
+        expect(r.ok).toBe(isWellFormedUtf8(bytes));
+        if (codecInfo.native) expect(outcome(asText(bytes), 'native', false, 64)).toEqual(r);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+function isWellFormedUtf8(bytes: Uint8Array): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
