@@ -58,7 +58,8 @@ export class Builder {
     const tag = parseTag(node.tag);
     if (typeof tag === 'string') this.fail('UNKNOWN_TAG', tag, node);
     const typeText = node.type ?? 'Structure';
-    const alias = this.opts.typeAliases?.[typeText];
+    const aliases = this.opts.typeAliases;
+    const alias = aliases && Object.hasOwn(aliases, typeText) ? aliases[typeText] : undefined;
     const type = typeCode(alias ?? typeText);
     if (type === undefined) this.fail('BAD_TYPE', `unknown type '${typeText.slice(0, 40)}'`, node);
 

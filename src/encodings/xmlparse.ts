@@ -71,23 +71,24 @@ export function parseXml(input: string, maxDepth: number): XmlDocument {
   };
   /** Decodes references in text[from, to); `attr` applies attribute-value normalisation. */
   const decode = (from: number, to: number, attr: boolean): string => {
+    const raw = text.slice(from, to);
     let out = '';
-    let j = from;
+    let j = 0;
     for (;;) {
-      const amp = text.indexOf('&', j);
-      const end = amp < 0 || amp >= to ? to : amp;
-      const chunk = text.slice(j, end);
+      const amp = raw.indexOf('&', j);
+      const end = amp < 0 ? raw.length : amp;
+      const chunk = raw.slice(j, end);
       out += attr ? chunk.replace(/[\t\n]/g, ' ') : chunk;
-      if (end === to) return out;
+      if (end === raw.length) return out;
       REF.lastIndex = amp;
-      const m = REF.exec(text);
-      if (!m || REF.lastIndex > to) fail(amp, 'malformed or undeclared entity reference');
+      const m = REF.exec(raw);
+      if (!m) fail(from + amp, 'malformed or undeclared entity reference');
       if (m![3]) out += PREDEFINED[m![3]];
       else {
         const cp = m![1] !== undefined ? parseInt(m![1], 16) : Number(m![2]);
         // Control characters are accepted as references (XML 1.1 style, and &#0; as an extension)
         // so that every TTLV Text String survives a round trip; surrogates never are.
-        if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) fail(amp, 'character reference to a non-character');
+        if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) fail(from + amp, 'character reference to a non-character');
         out += String.fromCodePoint(cp);
       }
       j = REF.lastIndex;

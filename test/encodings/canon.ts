@@ -21,3 +21,8 @@ export function canon(item: TtlvItem): Canon {
       return { tag: item.tag, type: item.type, value: item.value };
   }
 }
+
+/** A string that is equal for equal trees: cheap to compare, canon() only to show a difference. */
+export function canonKey(item: TtlvItem): string {
+  return JSON.stringify(canon(item), (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+}

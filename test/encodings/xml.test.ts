@@ -1,6 +1,8 @@
 // KMIP XML: every item type both ways, masks, the 1.x Attribute Name rule, extension tags and values,
 // placeholders, and malformed input with its error code.
 import { describe, expect, it } from 'vitest';
+import { enumForTag, maskForTag } from '../../src/dict/index.js';
+import { fromJson, toJson } from '../../src/encodings/json.js';
 import { fromXml, fromXmlMessages, toXml, toXmlMessages } from '../../src/encodings/xml.js';
 import { decode, encode, fromHex, toHex, type TtlvItem } from '../../src/ttlv/index.js';
 import { canon } from './canon.js';
@@ -414,5 +416,31 @@ describe('malformed input', () => {
     expect(code(() => toXml({ tag: 0x430000, type: 2, value: 1 }))).toBe('ERR_XML_BAD_ITEM');
     expect(code(() => toXml({ tag: T.ActivationDate, type: 9, value: 1 as unknown as bigint }))).toBe('ERR_XML_BAD_ITEM');
     expect(code(() => toXml({ tag: T.BatchCount, type: 99, value: 1 } as unknown as TtlvItem))).toBe('ERR_XML_BAD_ITEM');
+  });
+});
+
+describe('every dictionary name', () => {
+  it('each Enumeration value and mask bit of every tag round-trips by name in XML and JSON', () => {
+    let checked = 0;
+    for (let tag = 0x420000; tag <= 0x4201ff; tag++) {
+      const def = enumForTag(tag);
+      for (const [name, value] of def?.values ?? []) {
+        const item: TtlvItem = { tag, type: 5, value };
+        const xml = toXml(item);
+        expect(xml).toContain(`value="${def!.valueName(value)}"`);
+        expect(fromXml(xml), `${def!.name}.${name}`).toEqual(item);
+        expect(fromJson(toJson(item)), `${def!.name}.${name}`).toEqual(item);
+        checked++;
+      }
+      const mask = maskForTag(tag);
+      for (const [name, bit] of mask?.values ?? []) {
+        const item: TtlvItem = { tag, type: 2, value: bit | 0 };
+        expect(toXml(item)).toContain(`value="${mask!.valueName(bit)}"`);
+        expect(fromXml(toXml(item)), `${mask!.name}.${name}`).toEqual(item);
+        expect(fromJson(toJson(item)), `${mask!.name}.${name}`).toEqual(item);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(500);
   });
 });
