@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 const steps = [
   ['dictionary is up to date', 'node', ['scripts/gen-dictionary.mjs', '--check']],
   ['typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
+  ['build dist (the package entry points are tested from it)', 'npx', ['tsc', '-p', 'tsconfig.build.json']],
   ['cargo test (Rust core)', 'cargo', ['test', '--manifest-path', 'crate/Cargo.toml', '-p', 'kmipkit-core', '--release']],
   ['native addon built', 'node', ['scripts/build-native.mjs']],
   ['vitest, KMIPKIT_NATIVE=require', 'npx', ['vitest', 'run'], { KMIPKIT_NATIVE: 'require' }],
