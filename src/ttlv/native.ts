@@ -9,6 +9,9 @@ export type NativeMode = 'off' | 'auto' | 'require';
 export interface NativeBinding {
   scanInto(buf: Uint8Array, index: Uint32Array, maxDepth: number, maxSize: number, flags: number): number;
   frameLengths(buf: Uint8Array, out: Uint32Array, maxSize: number): number;
+  /** Encodes an item tree with the checks of src/ttlv/encode.ts (throws an Error with `code`
+   *  ERR_TTLV_INVALID_VALUE or ERR_TTLV_ENCODE_TOO_DEEP). Absent from addons built before it. */
+  encodeTree?(item: object, maxDepth: number): Buffer;
   version(): string;
   napiLevel(): number;
 }

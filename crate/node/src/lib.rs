@@ -2,11 +2,13 @@
 //! the success path. Panics become thrown JS errors (catch_unwind), never an abort.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod tree;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use kmipkit_core::{frame_ends_into, index_words, scan, Error as CoreError, ScanOptions};
-use napi::bindgen_prelude::Uint32ArraySlice;
-use napi::{Env, Error, Result, Status};
+use napi::bindgen_prelude::{Uint32ArraySlice, Unknown};
+use napi::{Env, Error, JsValue, Result, Status};
 use napi_derive::napi;
 
 /// The Node-API level this addon is compiled for (napi 10 crashes Node 20).
@@ -102,6 +104,22 @@ pub fn frame_lengths(env: Env, buf: &[u8], mut out: Uint32ArraySlice<'_>, max_si
         Ok(n) => n as i32,
         Err(e) => report(out, e),
     })
+}
+
+/// Encodes an item tree (src/ttlv/types.ts) to a TTLV Buffer, accepting and rejecting exactly what
+/// src/ttlv/encode.ts does: a rejected tree throws an Error with `code` ERR_TTLV_INVALID_VALUE or
+/// ERR_TTLV_ENCODE_TOO_DEEP (and `errno`, `offset` -1). A getter that throws propagates as is.
+#[napi(js_name = "encodeTree", ts_args_type = "item: object, maxDepth: number", ts_return_type = "Buffer")]
+pub fn encode_tree(env: Env, item: Unknown<'_>, max_depth: f64) -> Result<tree::Raw> {
+    let raw = env.raw();
+    guarded(|| tree::encode_direct(raw, item.raw(), max_depth))?.map(tree::Raw).map_err(|f| tree::throw(raw, f))
+}
+
+/// `encodeTree` through an owned kmipkit-core item tree and `kmipkit_core::encode` (for the bench).
+#[napi(js_name = "encodeTreeViaCore", ts_args_type = "item: object, maxDepth: number", ts_return_type = "Buffer")]
+pub fn encode_tree_via_core(env: Env, item: Unknown<'_>, max_depth: f64) -> Result<tree::Raw> {
+    let raw = env.raw();
+    guarded(|| tree::encode_via_core(raw, item.raw(), max_depth))?.map(tree::Raw).map_err(|f| tree::throw(raw, f))
 }
 
 /// The kmipkit-node crate version.

@@ -1,0 +1,164 @@
+// `npm run bench -- encode`: encoding an item tree, the TS encoder (`encode()`) against the addon's
+// `encodeTree()` (walks the JS tree through Node-API and writes TTLV in Rust), on the ladder of
+// bench/messages.ts and its crossover shapes, plus two shapes outside the ladder where the TS
+// encoder does the most work per item (BigIntegers) or per byte (one large ByteString). Also times `encodeTreeViaCore()` (the same walk into
+// an owned kmipkit-core tree, then kmipkit_core::encode) when the addon has it.
+// Writes bench/results/encode.json. Every figure is a ratio measured in this one run.
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { Bench } from 'tinybench';
+import { Tag } from '../src/dict/index.js';
+import { codecInfo, encode, ItemType, MAX_DEPTH, type TtlvItem } from '../src/ttlv/index.js';
+import { nativeBinding } from '../src/ttlv/native.js';
+import { crossoverLadder, ladder, type LadderMessage } from './messages.js';
+
+const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 400);
+if (!codecInfo.native) throw new Error(`the encode bench compares native and TS; the addon did not load: ${codecInfo.detail}`);
+type Encoder = (item: TtlvItem, maxDepth: number) => Buffer;
+const binding = nativeBinding as unknown as { encodeTree?: Encoder; encodeTreeViaCore?: Encoder };
+const encodeTree = binding.encodeTree;
+if (!encodeTree) throw new Error('the addon has no encodeTree export: rebuild it (node scripts/build-native.mjs)');
+const viaCore = binding.encodeTreeViaCore;
+
+/** Repeats `f` so one sample lasts at least ~20 us: timer overhead would otherwise dominate tiny inputs. */
+function repeatFor(f: () => unknown, sizeBytes: number): { fn: () => void; reps: number } {
+  const reps = Math.max(1, Math.round(20_000 / Math.max(64, sizeBytes)));
+  return {
+    reps,
+    fn: () => {
+      for (let i = 0; i < reps; i++) f();
+    },
+  };
+}
+
+async function opsPerSecond(tasks: Record<string, () => unknown>, sizeBytes: number): Promise<Record<string, number>> {
+  const bench = new Bench({ time: TIME_MS, warmupTime: 100 });
+  const reps: Record<string, number> = {};
+  for (const [name, f] of Object.entries(tasks)) {
+    const r = repeatFor(f, sizeBytes);
+    reps[name] = r.reps;
+    bench.add(name, r.fn);
+  }
+  await bench.run();
+  const out: Record<string, number> = {};
+  for (const task of bench.tasks) {
+    const res = task.result as { state: string; latency?: { p50: number }; error?: Error };
+    if (res.state !== 'completed' || !res.latency) throw new Error(`${task.name}: ${res.state} ${res.error?.message ?? ''}`);
+    out[task.name] = (1000 / res.latency.p50) * reps[task.name];
+  }
+  return out;
+}
+
+/** Asserts correctness before timing: every encoder gives the message's bytes exactly. */
+function check(m: LadderMessage): void {
+  if (!encode(m.item).equals(m.bytes)) throw new Error(`${m.name}: TS encode is not stable`);
+  if (!encodeTree!(m.item, MAX_DEPTH).equals(m.bytes)) throw new Error(`${m.name}: encodeTree differs from encode`);
+  if (viaCore && !viaCore(m.item, MAX_DEPTH).equals(m.bytes)) throw new Error(`${m.name}: encodeTreeViaCore differs`);
+}
+
+/** Items in the tree (what the walk pays for through Node-API). */
+function countItems(item: TtlvItem): number {
+  return item.type === 0x01 ? 1 + item.value.reduce((n, c) => n + countItems(c), 0) : 1;
+}
+
+const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(2));
+
+async function measure(m: LadderMessage): Promise<Record<string, unknown>> {
+  check(m);
+  const tasks: Record<string, () => unknown> = {
+    'encode ts': () => encode(m.item),
+    'encodeTree native': () => encodeTree!(m.item, MAX_DEPTH),
+  };
+  if (viaCore) tasks['encodeTreeViaCore native'] = () => viaCore(m.item, MAX_DEPTH);
+  const ops = await opsPerSecond(tasks, m.bytes.length);
+  const row: Record<string, unknown> = {
+    message: m.name,
+    bytes: m.bytes.length,
+    items: countItems(m.item),
+    opsPerSecond: Object.fromEntries(Object.entries(ops).map(([k, v]) => [k, Math.round(v)])),
+    nativeOverTs: ops['encodeTree native'] / ops['encode ts'],
+  };
+  if (viaCore) row.viaCoreOverTs = ops['encodeTreeViaCore native'] / ops['encode ts'];
+  console.log(
+    `${m.name.padEnd(52)} native/ts encode ${fmt(row.nativeOverTs as number)}x` +
+      (viaCore ? `  via-core/ts ${fmt(row.viaCoreOverTs as number)}x` : '') +
+      `  (ts ${fmt(ops['encode ts'])} ops/s, ${row.items as number} items)`,
+  );
+  return row;
+}
+
+/** Shapes off the ladder: where a native encoder could plausibly win. */
+function extraShapes(): LadderMessage[] {
+  // Synthetic, obviously not a key: a fixed byte pattern with the top bit set.
+  const bigint = (bits: number, seed: number) =>
+    BigInt('0x' + Array.from({ length: bits / 8 }, (_, i) => ((i * 37 + seed) & 0xff).toString(16).padStart(2, '0')).join('')) |
+    (1n << BigInt(bits - 1));
+  const B = (tag: number, value: bigint): TtlvItem => ({ tag, type: ItemType.BigInteger, value });
+  const rsa: TtlvItem = {
+    tag: Tag.KeyBlock,
+    type: ItemType.Structure,
+    value: [
+      { tag: Tag.KeyFormatType, type: ItemType.Enumeration, value: 0x0a },
+      {
+        tag: Tag.KeyValue,
+        type: ItemType.Structure,
+        value: [
+          {
+            tag: Tag.KeyMaterial,
+            type: ItemType.Structure,
+            value: [
+              B(Tag.Modulus, bigint(4096, 1)),
+              B(Tag.PrivateExponent, bigint(4096, 2)),
+              B(Tag.PublicExponent, 65537n),
+              B(Tag.P, bigint(2048, 3)),
+              B(Tag.Q, bigint(2048, 4)),
+              B(Tag.PrimeExponentP, bigint(2048, 5)),
+              B(Tag.PrimeExponentQ, bigint(2048, 6)),
+              B(Tag.CRTCoefficient, bigint(2048, 7)),
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  const blob: TtlvItem = { tag: Tag.KeyMaterial, type: ItemType.ByteString, value: Uint8Array.from({ length: 1 << 20 }, (_, i) => i & 0xff) };
+  return [rsa, blob].map((item, i) => {
+    const bytes = encode(item);
+    const what = i === 0 ? 'transparent RSA-4096 private key (8 BigIntegers)' : 'one 1 MiB ByteString';
+    return { name: `${what} (${bytes.length} B)`, item, bytes };
+  });
+}
+
+const rows: Record<string, unknown>[] = [];
+for (const m of ladder()) rows.push(await measure(m));
+const crossover: Record<string, unknown>[] = [];
+for (const m of crossoverLadder()) crossover.push(await measure(m));
+const extra: Record<string, unknown>[] = [];
+for (const m of extraShapes()) extra.push(await measure(m));
+
+const all = [...rows, ...crossover, ...extra];
+const ratios = all.map((r) => r.nativeOverTs as number);
+const summary = {
+  wins: all.filter((r) => (r.nativeOverTs as number) > 1.05).map((r) => r.message),
+  minNativeOverTs: Math.min(...ratios),
+  maxNativeOverTs: Math.max(...ratios),
+};
+console.log(
+  `native/ts encode: ${fmt(summary.minNativeOverTs)}x .. ${fmt(summary.maxNativeOverTs)}x; ` +
+    (summary.wins.length ? `native wins (>1.05x) on: ${summary.wins.join(', ')}` : 'native wins nowhere (>1.05x)'),
+);
+
+const result = {
+  bench: 'encode',
+  date: new Date().toISOString(),
+  node: process.version,
+  codec: codecInfo,
+  sampleTimeMs: TIME_MS,
+  note: 'nativeOverTs = encodeTree ops/s / encode() ops/s (p50 of samples), > 1 means native is faster',
+  ladder: rows,
+  crossover,
+  extra,
+  summary,
+};
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('./results/encode.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');
+console.log('wrote bench/results/encode.json');
