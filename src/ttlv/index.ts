@@ -61,9 +61,16 @@ function runScan(bytes: Uint8Array, opts: DecodeOptions): { index: Uint32Array; 
   const maxDepth = opts.maxDepth ?? MAX_DEPTH;
   const maxSize = opts.maxSize ?? MAX_MESSAGE_SIZE;
   const flags = opts.allowTrailing ? SCAN_ALLOW_TRAILING : 0;
-  const count = useNative(bytes, opts.scanner)
-    ? nativeBinding!.scanInto(bytes, index, maxDepth, maxSize, flags)
-    : scanInto(bytes, index, maxDepth, maxSize, flags);
+  let count: number;
+  if (useNative(bytes, opts.scanner)) {
+    // The addon reads its limits from the index's first words (the contract's "Native boundary").
+    index[0] = Math.min(Math.max(maxDepth, 0), 0xffffffff);
+    index[1] = Math.min(Math.max(maxSize, 0), 0xffffffff);
+    index[2] = flags;
+    count = nativeBinding!.scanInto(bytes, index);
+  } else {
+    count = scanInto(bytes, index, maxDepth, maxSize, flags);
+  }
   if (count < 0) throw new TtlvError(index[0], index[1]);
   return { index, count };
 }

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 export type NativeMode = 'off' | 'auto' | 'require';
 
 export interface NativeBinding {
-  scanInto(buf: Uint8Array, index: Uint32Array, maxDepth: number, maxSize: number, flags: number): number;
+  /** Limits go in `index[0..2]` (maxDepth, maxSize, flags): number arguments cost more than the scan. */
+  scanInto(buf: Uint8Array, index: Uint32Array): number;
   frameLengths(buf: Uint8Array, out: Uint32Array, maxSize: number): number;
   /** Encodes an item tree with the checks of src/ttlv/encode.ts (throws an Error with `code`
    *  ERR_TTLV_INVALID_VALUE or ERR_TTLV_ENCODE_TOO_DEEP). Absent from addons built before it. */
