@@ -5,9 +5,9 @@ import { parseDateTime, parseDateTimeExtended } from './datetime.js';
 import { KmipEncodingError, type KmipEncodingErrorKind, type KmipEncodingFormat } from './errors.js';
 import { attributeNameToTag } from '../dict/index.js';
 import {
-  checkNumber, enumDef, int64FromNumber, maskDef, parseBigIntHex, parseEnum, parseHexBytes, parseInt64,
-  parseInteger, parseMaskParts, parseTag, parseUint32, TAG_ATTRIBUTE, TAG_ATTRIBUTE_NAME, TAG_ATTRIBUTE_VALUE,
-  tagText, typeCode, typeName,
+  checkNumber, int64FromNumber, maskDef, Names, parseBigIntHex, parseEnum, parseHexBytes, parseInt64,
+  parseInteger, parseMaskParts, parseUint32, TAG_ATTRIBUTE, TAG_ATTRIBUTE_NAME, TAG_ATTRIBUTE_VALUE,
+  typeCode, typeName, type ExtraNames,
 } from './names.js';
 
 export interface ParseOptions {
@@ -22,6 +22,11 @@ export interface ParseOptions {
   typeAliases?: Record<string, ItemTypeName>;
   /** Deepest nesting accepted, the root item being depth 1 (default 64, as for TTLV). */
   maxDepth?: number;
+  /**
+   * Tag and enumeration value names beyond the dictionary (vendor extensions, drafts), read like the
+   * standard ones. Validated on each call (ERR_*_BAD_OPTION). Write with the same `names` to round-trip.
+   */
+  names?: ExtraNames;
 }
 
 export const DEFAULT_MAX_DEPTH = 64;
@@ -42,10 +47,13 @@ export interface RawNode {
 }
 
 export class Builder {
+  private readonly names: Names;
   constructor(
     readonly format: KmipEncodingFormat,
     readonly opts: ParseOptions,
-  ) {}
+  ) {
+    this.names = Names.of(opts.names, format);
+  }
 
   fail(kind: KmipEncodingErrorKind, message: string, node?: RawNode): never {
     throw new KmipEncodingError(this.format, kind, message, node?.path, node?.line, node?.column);
@@ -55,7 +63,7 @@ export class Builder {
   build(node: RawNode, defTag?: number, depth = 1): TtlvItem {
     const maxDepth = this.opts.maxDepth ?? DEFAULT_MAX_DEPTH;
     if (depth > maxDepth) this.fail('TOO_DEEP', `items nested deeper than ${maxDepth}`, node);
-    const tag = parseTag(node.tag);
+    const tag = this.names.parseTag(node.tag);
     if (typeof tag === 'string') this.fail('UNKNOWN_TAG', tag, node);
     const typeText = node.type ?? 'Structure';
     const aliases = this.opts.typeAliases;
@@ -73,7 +81,7 @@ export class Builder {
 
     let raw = node.value;
     if (typeof raw === 'string' && raw.startsWith('$')) {
-      const sub = this.opts.placeholder?.(raw, typeName(type), tagText(tag));
+      const sub = this.opts.placeholder?.(raw, typeName(type), this.names.tagText(tag));
       if (sub !== undefined) raw = sub;
       else if (type !== 0x07) this.fail('PLACEHOLDER', `placeholder ${raw.slice(0, 60)} in a ${typeName(type)} and no hook replaced it`, node);
     }
@@ -81,7 +89,7 @@ export class Builder {
       if (typeof raw !== 'string') this.fail('BAD_VALUE', 'bad TextString: not a string', node);
       return { tag, type, value: raw as string };
     }
-    const value = this.value(type, raw, defTag ?? tag, tagText(tag));
+    const value = this.value(type, raw, defTag ?? tag, this.names.tagText(tag));
     if (typeof value === 'string') this.fail('BAD_VALUE', `bad ${typeName(type)}: ${value}`, node);
     if (type === 0x04) return { tag, type, ...(value as { value: bigint; byteLength?: number }) };
     return { tag, type, value } as TtlvItem;
@@ -91,11 +99,11 @@ export class Builder {
     // KMIP 1.x: an Attribute Value's Enumeration or mask is named by the sibling Attribute Name.
     let valueDefTag: number | undefined;
     if (parentTag === TAG_ATTRIBUTE) {
-      const name = children.find((c) => parseTag(c.tag) === TAG_ATTRIBUTE_NAME);
+      const name = children.find((c) => this.names.parseTag(c.tag) === TAG_ATTRIBUTE_NAME);
       if (name && typeof name.value === 'string') valueDefTag = attributeNameToTag(name.value);
     }
     return children.map((c) =>
-      this.build(c, valueDefTag !== undefined && parseTag(c.tag) === TAG_ATTRIBUTE_VALUE ? valueDefTag : undefined, depth),
+      this.build(c, valueDefTag !== undefined && this.names.parseTag(c.tag) === TAG_ATTRIBUTE_VALUE ? valueDefTag : undefined, depth),
     );
   }
 
@@ -119,7 +127,7 @@ export class Builder {
         if (json && !raw.startsWith('0x')) return 'a JSON Big Integer string is 0x-prefixed hex';
         return parseBigIntHex(raw.startsWith('0x') ? raw.slice(2) : raw);
       case 0x05:
-        return parseEnum(raw, enumDef(defTag), tag);
+        return parseEnum(raw, this.names.enumDef(defTag), tag);
       case 0x06:
         if (!json && (raw === 'true' || raw === '1')) return true;
         if (!json && (raw === 'false' || raw === '0')) return false;

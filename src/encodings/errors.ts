@@ -21,7 +21,9 @@ export type KmipEncodingErrorKind =
   /** A `$PLACEHOLDER` in a non-text value with no hook (or the hook declined it). */
   | 'PLACEHOLDER'
   /** An item tree that cannot be written (invalid value for its type, character XML cannot carry). */
-  | 'BAD_ITEM';
+  | 'BAD_ITEM'
+  /** An invalid option (the `names` option: a bad or clashing name or number). */
+  | 'BAD_OPTION';
 
 export type KmipEncodingErrorCode = `ERR_${KmipEncodingFormat}_${KmipEncodingErrorKind}`;
 
@@ -32,7 +34,7 @@ export class KmipEncodingError extends Error {
     readonly format: KmipEncodingFormat,
     readonly kind: KmipEncodingErrorKind,
     message: string,
-    /** Element path (XML) or property path (JSON) of the offending item, when known. */
+    /** Element path (XML) or property path (JSON) of the offending item, or the option's path, when known. */
     readonly path?: string,
     /** 1-based line and column in the XML text, when known. */
     readonly line?: number,

@@ -5,7 +5,7 @@ import type { TtlvItem } from '../ttlv/types.js';
 import { formatDateTime, formatDateTimeExtended } from './datetime.js';
 import { KmipEncodingError, type KmipEncodingFormat } from './errors.js';
 import {
-  bigIntHex, enumDef, formatEnum, hex64, hexBytes, maskDef, maskParts, TAG_ATTRIBUTE, TAG_ATTRIBUTE_NAME,
+  bigIntHex, formatEnum, hex64, hexBytes, maskDef, maskParts, Names, TAG_ATTRIBUTE, TAG_ATTRIBUTE_NAME,
   TAG_ATTRIBUTE_VALUE, tagText,
 } from './names.js';
 
@@ -36,8 +36,17 @@ export function attributeValueDefTags(item: TtlvItem): Map<TtlvItem, number> | u
   return map;
 }
 
-/** A non-Structure item's value: always a string for XML; string, number or boolean for JSON. */
-export function formatValue(item: TtlvItem, format: KmipEncodingFormat, path: string, defTag = item.tag): string | number | boolean {
+/**
+ * A non-Structure item's value: always a string for XML; string, number or boolean for JSON. `names`:
+ * the lookups of the call (the caller's `names` option), for Enumeration values.
+ */
+export function formatValue(
+  item: TtlvItem,
+  format: KmipEncodingFormat,
+  path: string,
+  defTag = item.tag,
+  names: Names = Names.STANDARD,
+): string | number | boolean {
   const json = format === 'JSON';
   const v = item.value as unknown;
   switch (item.type) {
@@ -58,7 +67,7 @@ export function formatValue(item: TtlvItem, format: KmipEncodingFormat, path: st
     }
     case 0x05:
       if (!isInt(v, 0, 0xffffffff)) bad(format, item, path, 'Enumeration value is not an unsigned 32-bit integer');
-      return formatEnum(v as number, enumDef(defTag));
+      return formatEnum(v as number, names.enumDef(defTag));
     case 0x06:
       if (typeof v !== 'boolean') bad(format, item, path, 'Boolean value is not a boolean');
       return json ? (v as boolean) : String(v);

@@ -1,14 +1,14 @@
 // KMIP JSON encoding (KMIP Additional Message Encodings v1.0, section 4): each item is an object
 // {"tag", "type", "value"} (plus an optional, ignored "name"); a Structure's value is an array of
 // items (or null) and its type may be omitted.
-import { tagName } from '../dict/index.js';
 import type { TtlvItem } from '../ttlv/types.js';
 import { Builder, DEFAULT_MAX_DEPTH, type ParseOptions, type RawNode } from './build.js';
 import { KmipEncodingError } from './errors.js';
 import { attributeValueDefTags, checkItem, formatValue } from './format.js';
-import { hexTag, typeName } from './names.js';
+import { hexTag, Names, typeName, type ExtraNames } from './names.js';
 
 export type { ParseOptions } from './build.js';
+export type { ExtraNames } from './names.js';
 export { KmipEncodingError } from './errors.js';
 
 export interface JsonItem {
@@ -68,24 +68,26 @@ export interface JsonWriteOptions {
   indent?: string | number;
   /** Deepest nesting written (default 64). */
   maxDepth?: number;
+  /** Tag and enumeration value names beyond the dictionary, written by name (see ParseOptions.names). */
+  names?: ExtraNames;
 }
 
-function write(item: TtlvItem, maxDepth: number, depth: number, path: string, defTag?: number): JsonItem {
+function write(item: TtlvItem, names: Names, maxDepth: number, depth: number, path: string, defTag?: number): JsonItem {
   checkItem(item, 'JSON', path || '$');
-  const tag = tagName(item.tag) ?? hexTag(item.tag);
+  const tag = names.tagName(item.tag) ?? hexTag(item.tag);
   const here = `${path}${path ? '.' : ''}${tag}`;
   if (depth > maxDepth) throw new KmipEncodingError('JSON', 'TOO_DEEP', `item tree nested deeper than ${maxDepth}`, here);
   if (item.type === 0x01) {
     if (!Array.isArray(item.value)) throw new KmipEncodingError('JSON', 'BAD_ITEM', 'Structure value is not an array', here);
     const defs = attributeValueDefTags(item);
-    return { tag, value: item.value.map((c, i) => write(c, maxDepth, depth + 1, `${here}[${i}]`, defs?.get(c))) };
+    return { tag, value: item.value.map((c, i) => write(c, names, maxDepth, depth + 1, `${here}[${i}]`, defs?.get(c))) };
   }
-  return { tag, type: typeName(item.type), value: formatValue(item, 'JSON', here, defTag ?? item.tag) };
+  return { tag, type: typeName(item.type), value: formatValue(item, 'JSON', here, defTag ?? item.tag, names) };
 }
 
 /** The KMIP JSON form of an item as a plain object (Structures without "type"). */
-export function toJsonValue(item: TtlvItem, opts: Pick<JsonWriteOptions, 'maxDepth'> = {}): JsonItem {
-  return write(item, opts.maxDepth ?? DEFAULT_MAX_DEPTH, 1, '');
+export function toJsonValue(item: TtlvItem, opts: Pick<JsonWriteOptions, 'maxDepth' | 'names'> = {}): JsonItem {
+  return write(item, Names.of(opts.names, 'JSON'), opts.maxDepth ?? DEFAULT_MAX_DEPTH, 1, '');
 }
 
 export function toJson(item: TtlvItem, opts: JsonWriteOptions = {}): string {

@@ -1,7 +1,8 @@
 // Text forms shared by KMIP XML and KMIP JSON: tags, type names, enumerations, masks, numbers, hex.
 // Each parser returns the value or a reason string (the caller adds format and location).
-import { enumForTag, maskForTag, tagByName, tagName, type EnumDef } from '../dict/index.js';
+import { enumByName, enumForTag, maskForTag, tagByName, tagName, type EnumDef } from '../dict/index.js';
 import { ItemType, ITEM_TYPE_NAMES, type ItemTypeName } from '../ttlv/types.js';
+import { KmipEncodingError, type KmipEncodingFormat } from './errors.js';
 
 export const TAG_ATTRIBUTE = 0x420008;
 export const TAG_ATTRIBUTE_NAME = 0x42000a;
@@ -42,6 +43,180 @@ export function parseTag(text: string): number | string {
 /** Quotes a user value in an error message, shortened. Never used for Byte/Big Integer values. */
 export function clip(text: string): string {
   return text.length > 64 ? text.slice(0, 61) + '...' : text;
+}
+
+// Caller-supplied names (the `names` option of fromXml/fromXmlMessages/toXml/fromJson/toJson).
+
+/**
+ * Names the dictionary does not have, e.g. a vendor's extension tags (0x54XXXX) and enumeration
+ * extensions (0x8XXXXXXX), so that they are read and written by name instead of hex. Standard names
+ * always keep their numbers: an entry that gives a standard name another number, or a standard number
+ * another name, is refused (ERR_*_BAD_OPTION), as is an entry that is not a valid name or number.
+ * Read and write with the same `names` to round-trip.
+ */
+export interface ExtraNames {
+  /**
+   * Tag name -> tag: 0x54XXXX (extension) or a 0x42XXXX tag the dictionary has no name for. These
+   * names are also values of the Tag enumeration (Attribute Reference). One name per tag.
+   */
+  tags?: Readonly<Record<string, number>>;
+  /**
+   * Enumeration -> (value name -> unsigned 32-bit value). The enumeration is the CamelCase name of a
+   * dictionary enumeration ('Operation', 'ObjectType'), or a tag name from `tags`, which then carries
+   * its own table (for Enumeration items with that tag). Not 'Tag' (use `tags`), not masks.
+   */
+  values?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+}
+
+/** Names given by callers: XML element names without `.`/`-` so they stay valid JSON and code identifiers. */
+const EXTRA_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** An enumeration table with caller-supplied values added (the dictionary's values win: no clash allowed). */
+function extendDef(base: EnumDef, byName: Map<string, number>, byValue: Map<number, string>): EnumDef {
+  let values: (readonly [string, number])[] | undefined;
+  return {
+    name: base.name,
+    kind: base.kind,
+    specName: base.specName,
+    get values() {
+      return (values ??= [...base.values, ...byName].sort((a, b) => a[1] - b[1]));
+    },
+    valueName: (v) => base.valueName(v) ?? byValue.get(v),
+    valueByName: (n) => base.valueByName(n) ?? byName.get(n),
+    info: (v) => base.info(v), // caller-supplied values have no edition information
+  };
+}
+
+/** A table of an extension tag (`values` keyed by a name from `tags`). */
+function ownDef(name: string, byName: Map<string, number>, byValue: Map<number, string>): EnumDef {
+  const values = [...byName].sort((a, b) => a[1] - b[1]);
+  return {
+    name,
+    kind: 'enumeration',
+    specName: name,
+    values,
+    valueName: (v) => byValue.get(v),
+    valueByName: (n) => byName.get(n),
+    info: () => undefined,
+  };
+}
+
+/**
+ * Name lookups of one parse or write call: the dictionary, plus the caller's `names` when given
+ * (validated once per call by `Names.of`). `Names.STANDARD` is the dictionary alone.
+ */
+export class Names {
+  static readonly STANDARD = new Names(new Map(), new Map(), new Map(), new Map());
+
+  private readonly defs = new Map<number, EnumDef | undefined>();
+  private tagDef: EnumDef | undefined;
+
+  private constructor(
+    private readonly tagNumbers: Map<string, number>,
+    private readonly tagNames: Map<number, string>,
+    /** Dictionary enumeration name -> extended table. */
+    private readonly extended: Map<string, EnumDef>,
+    /** Extension tag -> its own table. */
+    private readonly own: Map<number, EnumDef>,
+  ) {}
+
+  /** Validates `names` (ERR_<format>_BAD_OPTION) and returns its lookups; STANDARD when undefined. */
+  static of(names: ExtraNames | undefined, format: KmipEncodingFormat): Names {
+    if (names === undefined) return Names.STANDARD;
+    const fail = (path: string, message: string): never => {
+      throw new KmipEncodingError(format, 'BAD_OPTION', message, path);
+    };
+    const record = (v: unknown, path: string): [string, unknown][] => {
+      if (v === undefined) return [];
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(path, 'must be an object');
+      return Object.entries(v as object);
+    };
+    record(names, 'names');
+    const tagNumbers = new Map<string, number>();
+    const tagNames = new Map<number, string>();
+    for (const [name, tag] of record(names.tags, 'names.tags')) {
+      const path = `names.tags.${clip(name)}`;
+      // Not TTLV nor x540001 (the XML forms of tags written by number: they would read back as such).
+      if (!EXTRA_NAME.test(name) || name === 'TTLV' || /^x[0-9A-Fa-f]{6}$/.test(name)) fail(path, `'${clip(name)}' is not a valid tag name`);
+      if (typeof tag !== 'number' || !Number.isInteger(tag) || (tag >>> 16 !== 0x42 && tag >>> 16 !== 0x54) || tag > 0xffffff)
+        fail(path, 'a tag must be a number 0x42XXXX or 0x54XXXX');
+      const t = tag as number;
+      const standardName = tagName(t);
+      if (standardName !== undefined && standardName !== name) fail(path, `${hexTag(t)} is the standard tag ${standardName}`);
+      const standardTag = tagByName(name);
+      if (standardTag !== undefined && standardTag !== t) fail(path, `${name} is the standard tag ${hexTag(standardTag)}`);
+      if (standardName !== undefined) continue; // the standard name itself: nothing to add
+      if (tagNames.has(t)) fail(path, `${hexTag(t)} is already named ${tagNames.get(t)}`);
+      tagNumbers.set(name, t);
+      tagNames.set(t, name);
+    }
+    const extended = new Map<string, EnumDef>();
+    const own = new Map<number, EnumDef>();
+    for (const [table, entries] of record(names.values, 'names.values')) {
+      const path = `names.values.${clip(table)}`;
+      const base = enumByName(table);
+      const ownTag = base ? undefined : tagNumbers.get(table);
+      if (table === 'Tag') fail(path, 'Tag enumeration values are tag names: give them in names.tags');
+      if (base?.kind === 'mask') fail(path, `${table} is a mask; only enumerations take extra values`);
+      if (!base && ownTag === undefined) fail(path, `'${clip(table)}' is neither an enumeration nor a tag in names.tags`);
+      const byName = new Map<string, number>();
+      const byValue = new Map<number, string>();
+      for (const [name, value] of record(entries, path)) {
+        const at = `${path}.${clip(name)}`;
+        if (!EXTRA_NAME.test(name)) fail(at, `'${clip(name)}' is not a valid value name`);
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0xffffffff)
+          fail(at, 'a value must be an unsigned 32-bit integer');
+        const v = value as number;
+        const standardValue = base?.valueByName(name);
+        if (standardValue !== undefined && standardValue !== v) fail(at, `${name} is the standard ${table} value ${hex32(standardValue)}`);
+        const standardName = base?.valueName(v);
+        if (standardName !== undefined && standardName !== name) fail(at, `${hex32(v)} is the standard ${table} value ${standardName}`);
+        if (standardName !== undefined) continue;
+        if (byValue.has(v)) fail(at, `${hex32(v)} is already named ${byValue.get(v)}`);
+        byName.set(name, v);
+        byValue.set(v, name);
+      }
+      if (base) extended.set(table, extendDef(base, byName, byValue));
+      else own.set(ownTag!, ownDef(table, byName, byValue));
+    }
+    if (tagNumbers.size === 0 && extended.size === 0 && own.size === 0) return Names.STANDARD;
+    return new Names(tagNumbers, tagNames, extended, own);
+  }
+
+  /** CamelCase name of a tag (dictionary, then caller's), or undefined. */
+  tagName(tag: number): string | undefined {
+    return tagName(tag) ?? this.tagNames.get(tag);
+  }
+
+  /** The name of a tag, or its `0x42XXXX` / `0x54XXXX` hex form. */
+  tagText(tag: number): string {
+    return this.tagName(tag) ?? hexTag(tag);
+  }
+
+  /** A tag as written: `0x420001` or a known name; a reason string otherwise. */
+  parseTag(text: string): number | string {
+    const tag = parseTag(text);
+    return typeof tag === 'string' ? (this.tagNumbers.get(text) ?? tag) : tag;
+  }
+
+  /** The enumeration table that applies to `defTag`, with the caller's values. */
+  enumDef(defTag: number): EnumDef | undefined {
+    if (this === Names.STANDARD) return enumForTag(defTag);
+    if (this.defs.has(defTag)) return this.defs.get(defTag);
+    let def = this.own.get(defTag);
+    if (!def) {
+      const base = enumForTag(defTag);
+      if (base?.name === 'Tag' && this.tagNames.size > 0) def = this.tagEnumDef(base);
+      else def = base && (this.extended.get(base.name) ?? base);
+    }
+    this.defs.set(defTag, def);
+    return def;
+  }
+
+  /** The Tag enumeration (Attribute Reference) with the caller's tag names. */
+  private tagEnumDef(base: EnumDef): EnumDef {
+    return (this.tagDef ??= extendDef(base, this.tagNumbers, this.tagNames));
+  }
 }
 
 // Enumerations and masks. `defTag` is the tag whose table applies: the item's own tag, or for a

@@ -1,15 +1,15 @@
 // KMIP XML encoding (KMIP Additional Message Encodings v1.0, section 6): each item is an element named
 // after its tag (or `<TTLV tag="0x540001">` for tags without a name) with `type` and `value`
 // attributes; Structures nest their sub-items and may omit `type`.
-import { tagName } from '../dict/index.js';
 import type { TtlvItem } from '../ttlv/types.js';
 import { Builder, DEFAULT_MAX_DEPTH, type ParseOptions, type RawNode } from './build.js';
 import { KmipEncodingError } from './errors.js';
 import { attributeValueDefTags, checkItem, formatValue } from './format.js';
-import { hexTag, typeName } from './names.js';
+import { hexTag, Names, typeName, type ExtraNames } from './names.js';
 import { parseXml, type XmlDocument, type XmlElement } from './xmlparse.js';
 
 export type { ParseOptions } from './build.js';
+export type { ExtraNames } from './names.js';
 export { KmipEncodingError } from './errors.js';
 
 /** The namespace the spec allows on elements (`xmlns` with any other value is refused). */
@@ -82,6 +82,14 @@ export interface XmlWriteOptions {
   indent?: string;
   /** Deepest nesting written (default 64). */
   maxDepth?: number;
+  /** Tag and enumeration value names beyond the dictionary, written by name (see ParseOptions.names). */
+  names?: ExtraNames;
+}
+
+interface WriteState {
+  indent: string;
+  maxDepth: number;
+  names: Names;
 }
 
 const XML_NAME = /^[A-Za-z_][-A-Za-z0-9_.]*$/;
@@ -99,10 +107,10 @@ function escapeAttr(s: string): string {
   });
 }
 
-function write(item: TtlvItem, opts: Required<XmlWriteOptions>, depth: number, path: string, out: string[], defTag?: number): void {
+function write(item: TtlvItem, opts: WriteState, depth: number, path: string, out: string[], defTag?: number): void {
   checkItem(item, 'XML', path || '/');
   if (depth > opts.maxDepth) throw new KmipEncodingError('XML', 'TOO_DEEP', `item tree nested deeper than ${opts.maxDepth}`, path);
-  const name = tagName(item.tag);
+  const name = opts.names.tagName(item.tag);
   const element = name !== undefined && XML_NAME.test(name) && name !== 'TTLV' ? name : 'TTLV';
   const head = element === 'TTLV' ? `TTLV tag="${hexTag(item.tag)}"` : element;
   const here = `${path}/${element === 'TTLV' ? `TTLV[${hexTag(item.tag)}]` : element}`;
@@ -119,13 +127,13 @@ function write(item: TtlvItem, opts: Required<XmlWriteOptions>, depth: number, p
     out.push(`${pad}</${element}>`);
     return;
   }
-  const value = formatValue(item, 'XML', here, defTag ?? item.tag) as string;
+  const value = formatValue(item, 'XML', here, defTag ?? item.tag, opts.names) as string;
   out.push(`${pad}<${head} type="${typeName(item.type)}" value="${escapeAttr(value)}"/>`);
 }
 
 /** Writes one item (usually a RequestMessage or ResponseMessage) as a KMIP XML element. */
 export function toXml(item: TtlvItem, opts: XmlWriteOptions = {}): string {
-  const o = { indent: opts.indent ?? '  ', maxDepth: opts.maxDepth ?? DEFAULT_MAX_DEPTH };
+  const o = { indent: opts.indent ?? '  ', maxDepth: opts.maxDepth ?? DEFAULT_MAX_DEPTH, names: Names.of(opts.names, 'XML') };
   const out: string[] = [];
   write(item, o, 1, '', out);
   return out.join(o.indent === '' ? '' : '\n');

@@ -5,4 +5,5 @@ export { fromXml, fromXmlMessages, toXml, toXmlMessages, KMIP_XML_NAMESPACE, typ
 export { fromJson, toJson, toJsonValue, type JsonItem, type JsonWriteOptions } from '../encodings/json.js';
 export { KmipEncodingError, type KmipEncodingErrorCode } from '../encodings/errors.js';
 export type { ParseOptions } from '../encodings/build.js';
+export type { ExtraNames } from '../encodings/names.js';
 export { toText } from '../encodings/text.js';

@@ -246,7 +246,11 @@ describe('enumerations and masks', () => {
     const usage = maskForTag(Tag.CryptographicUsageMask)!;
     expect(usage.valueName(0x400)).toBe('ContentCommitmentNonRepudiation');
     expect(usage.valueByName('ContentCommitment')).toBe(0x400);
-    expect(enumByName('PKCS_11Function')?.values).toEqual([]);
+    // No value table in the spec; scripts/dict-supplement.json gives what follows from PKCS#11 3.0.
+    const fn = enumByName('PKCS_11Function')!;
+    expect(fn.values).toEqual([['C_Initialize', 1], ['C_Finalize', 2], ['C_GetInfo', 3], ['C_GetFunctionList', 4]]);
+    expect(fn.info(1)).toMatchObject({ name: 'C_Initialize', since: '2.0', unverified: false });
+    expect(enumByName('PKCS_11ReturnCode')!.values).toEqual([['OK', 0]]);
   });
 
   it('carries the Tag enumeration (Attribute Reference)', () => {
@@ -289,7 +293,8 @@ describe('enumerations and masks', () => {
       if (name === 'Tag') continue;
       expect(generated[name] ?? {}, name).toEqual(Object.fromEntries(def.values));
     }
-    expect(n).toBe(372 + 644 + 33 + 174 + 18);
+    // tags (Tag enumeration), 2.1 enumeration values and mask bits, 1.x-only, KMIP 3.0 unverified, PKCS#11 supplement
+    expect(n).toBe(372 + 644 + 33 + 174 + 18 + 5);
     expect(Object.keys(ENUM_TABLES)).toHaveLength(67);
   });
 });
