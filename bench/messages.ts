@@ -102,7 +102,7 @@ export function ladder(): LadderMessage[] {
 
 /** Extra shapes: sizes between the rungs to find the native/TS crossover, and a batch of small items. */
 export function crossoverLadder(): LadderMessage[] {
-  const out = [64, 128, 256, 512, 1024, 2048].map((target) => {
+  const out = [256, 512, 1024, 2048, 4096].map((target) => {
     let n = 0;
     let m = message('', locateResponse(0));
     while (m.bytes.length < target) m = message('', locateResponse(++n));

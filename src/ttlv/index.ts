@@ -44,15 +44,15 @@ function indexFor(byteLength: number): Uint32Array {
   return scratch;
 }
 
+// Smallest input the default ('auto') scanner sends to the addon, fixed at load time. With
+// KMIPKIT_NATIVE=require every size goes native, so CI cannot test the TS path twice.
+const autoNativeMin = !nativeBinding ? Infinity : codecInfo.mode === 'require' ? 0 : NATIVE_SCAN_MIN_BYTES;
+
 function useNative(bytes: Uint8Array, scanner: DecodeOptions['scanner']): boolean {
+  if (scanner === undefined || scanner === 'auto') return bytes.length >= autoNativeMin;
   if (scanner === 'ts') return false;
-  if (scanner === 'native') {
-    if (!nativeBinding) throw new Error(`native scanner requested but not loaded: ${codecInfo.detail}`);
-    return true;
-  }
-  if (!nativeBinding) return false;
-  // With KMIPKIT_NATIVE=require every size goes native, so CI cannot test the TS path twice.
-  return codecInfo.mode === 'require' || bytes.length >= NATIVE_SCAN_MIN_BYTES;
+  if (!nativeBinding) throw new Error(`native scanner requested but not loaded: ${codecInfo.detail}`);
+  return true;
 }
 
 function runScan(bytes: Uint8Array, opts: DecodeOptions): { index: Uint32Array; count: number } {
