@@ -16,10 +16,12 @@ export { fromHex, toHex } from './hex.js';
 export type { TtlvIndex } from './materialize.js';
 
 /**
- * Below this size the pure-TS scan wins: the call into the addon costs more than it saves.
- * Measured by `npm run bench -- codec` (bench/results/codec.json, "crossover").
+ * Below this size the loader scans in TypeScript. The addon costs ~0.3-0.5 us a call, so it wins on
+ * item-dense messages from ~500 B (3x at 4 KiB), but a message of a few large byte strings (a Get
+ * of a 4 KiB key: ~12 items) scans as fast in TS and the call makes the decode ~9% slower.
+ * At 8 KiB the call is lost in the decode. Measured by `npm run bench -- codec`.
  */
-export const NATIVE_SCAN_MIN_BYTES = 1024;
+export const NATIVE_SCAN_MIN_BYTES = 8192;
 
 export interface DecodeOptions {
   /** Deepest nesting accepted (the root is depth 1). */
