@@ -3,60 +3,13 @@
 // Writes bench/results/codec.json. Every figure is a ratio measured in this one run.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { Bench } from 'tinybench';
+import { allOps, fmt, measure, ops, ratio, ROUNDS, TIME_MS } from './harness.js';
 import { toJson } from '../src/encodings/json.js';
 import { codecInfo, decode, encode, scan, validate, NATIVE_SCAN_MIN_BYTES } from '../src/ttlv/index.js';
 import { nativeBinding } from '../src/ttlv/native.js';
 import { crossoverLadder, ladder, type LadderMessage } from './messages.js';
 
-const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 400);
-// Each message's tasks run in several short interleaved rounds, and every ratio is the median of the
-// per-round ratios: a burst from a noisy neighbour then skews one round, not the figure.
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 if (!codecInfo.native) throw new Error(`the codec bench compares native and TS; the addon did not load: ${codecInfo.detail}`);
-
-/** Repeats `f` so one sample lasts at least ~20 us: timer overhead would otherwise dominate tiny inputs. */
-function repeatFor(f: () => unknown, sizeBytes: number): { fn: () => void; reps: number } {
-  const reps = Math.max(1, Math.round(20_000 / Math.max(64, sizeBytes)));
-  return {
-    reps,
-    fn: () => {
-      for (let i = 0; i < reps; i++) f();
-    },
-  };
-}
-
-type Rounds = Record<string, number>[];
-
-async function measure(tasks: Record<string, () => unknown>, sizeBytes: number): Promise<Rounds> {
-  const rounds: Rounds = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const bench = new Bench({ time: TIME_MS / ROUNDS, warmupTime: r === 0 ? 100 : 10 });
-    const reps: Record<string, number> = {};
-    // Alternate the task order between rounds so neither side always runs first.
-    const entries = Object.entries(tasks);
-    for (const [name, f] of r % 2 ? entries.reverse() : entries) {
-      const rep = repeatFor(f, sizeBytes);
-      reps[name] = rep.reps;
-      bench.add(name, rep.fn);
-    }
-    await bench.run();
-    const out: Record<string, number> = {};
-    for (const task of bench.tasks) {
-      const res = task.result as { state: string; latency?: { p50: number }; error?: Error };
-      if (res.state !== 'completed' || !res.latency) throw new Error(`${task.name}: ${res.state} ${res.error?.message ?? ''}`);
-      out[task.name] = (1000 / res.latency.p50) * reps[task.name];
-    }
-    rounds.push(out);
-  }
-  return rounds;
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const ratio = (rounds: Rounds, a: string, b: string) => median(rounds.map((r) => r[a] / r[b]));
-const ops = (rounds: Rounds, a: string) => median(rounds.map((r) => r[a]));
 
 /** Asserts correctness before timing: both scanners agree, the tree round-trips. */
 function check(m: LadderMessage): void {
@@ -93,7 +46,6 @@ async function copyBandwidth(): Promise<number> {
 }
 
 const rows: Record<string, unknown>[] = [];
-const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(2));
 
 for (const m of ladder()) {
   check(m);
@@ -113,7 +65,7 @@ for (const m of ladder()) {
     message: m.name,
     bytes: m.bytes.length,
     kmipJsonBytes: Buffer.byteLength(json),
-    opsPerSecond: Object.fromEntries(Object.keys(rounds[0]).map((k) => [k, Math.round(ops(rounds, k))])),
+    opsPerSecond: allOps(rounds),
     nativeScanOverTs: ratio(rounds, 'scan native', 'scan ts'),
     loaderDecodeOverTs: ratio(rounds, 'decode loader', 'decode ts'),
     tsDecodeOverJsonParse: ratio(rounds, 'decode ts', 'JSON.parse kmip-json'),

@@ -5,48 +5,18 @@
 // an owned kmipkit-core tree, then kmipkit_core::encode) when the addon has it.
 // Writes bench/results/encode.json. Every figure is a ratio measured in this one run.
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { Bench } from 'tinybench';
+import { allOps, fmt, measure as rounds, ratio, ROUNDS, TIME_MS } from './harness.js';
 import { Tag } from '../src/dict/index.js';
 import { codecInfo, encode, ItemType, MAX_DEPTH, type TtlvItem } from '../src/ttlv/index.js';
 import { nativeBinding } from '../src/ttlv/native.js';
 import { crossoverLadder, ladder, type LadderMessage } from './messages.js';
 
-const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 400);
 if (!codecInfo.native) throw new Error(`the encode bench compares native and TS; the addon did not load: ${codecInfo.detail}`);
 type Encoder = (item: TtlvItem, maxDepth: number) => Buffer;
 const binding = nativeBinding as unknown as { encodeTree?: Encoder; encodeTreeViaCore?: Encoder };
 const encodeTree = binding.encodeTree;
 if (!encodeTree) throw new Error('the addon has no encodeTree export: rebuild it (node scripts/build-native.mjs)');
 const viaCore = binding.encodeTreeViaCore;
-
-/** Repeats `f` so one sample lasts at least ~20 us: timer overhead would otherwise dominate tiny inputs. */
-function repeatFor(f: () => unknown, sizeBytes: number): { fn: () => void; reps: number } {
-  const reps = Math.max(1, Math.round(20_000 / Math.max(64, sizeBytes)));
-  return {
-    reps,
-    fn: () => {
-      for (let i = 0; i < reps; i++) f();
-    },
-  };
-}
-
-async function opsPerSecond(tasks: Record<string, () => unknown>, sizeBytes: number): Promise<Record<string, number>> {
-  const bench = new Bench({ time: TIME_MS, warmupTime: 100 });
-  const reps: Record<string, number> = {};
-  for (const [name, f] of Object.entries(tasks)) {
-    const r = repeatFor(f, sizeBytes);
-    reps[name] = r.reps;
-    bench.add(name, r.fn);
-  }
-  await bench.run();
-  const out: Record<string, number> = {};
-  for (const task of bench.tasks) {
-    const res = task.result as { state: string; latency?: { p50: number }; error?: Error };
-    if (res.state !== 'completed' || !res.latency) throw new Error(`${task.name}: ${res.state} ${res.error?.message ?? ''}`);
-    out[task.name] = (1000 / res.latency.p50) * reps[task.name];
-  }
-  return out;
-}
 
 /** Asserts correctness before timing: every encoder gives the message's bytes exactly. */
 function check(m: LadderMessage): void {
@@ -60,7 +30,6 @@ function countItems(item: TtlvItem): number {
   return item.type === 0x01 ? 1 + item.value.reduce((n, c) => n + countItems(c), 0) : 1;
 }
 
-const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(2));
 
 async function measure(m: LadderMessage): Promise<Record<string, unknown>> {
   check(m);
@@ -69,19 +38,19 @@ async function measure(m: LadderMessage): Promise<Record<string, unknown>> {
     'encodeTree native': () => encodeTree!(m.item, MAX_DEPTH),
   };
   if (viaCore) tasks['encodeTreeViaCore native'] = () => viaCore(m.item, MAX_DEPTH);
-  const ops = await opsPerSecond(tasks, m.bytes.length);
+  const r = await rounds(tasks, m.bytes.length);
   const row: Record<string, unknown> = {
     message: m.name,
     bytes: m.bytes.length,
     items: countItems(m.item),
-    opsPerSecond: Object.fromEntries(Object.entries(ops).map(([k, v]) => [k, Math.round(v)])),
-    nativeOverTs: ops['encodeTree native'] / ops['encode ts'],
+    opsPerSecond: allOps(r),
+    nativeOverTs: ratio(r, 'encodeTree native', 'encode ts'),
   };
-  if (viaCore) row.viaCoreOverTs = ops['encodeTreeViaCore native'] / ops['encode ts'];
+  if (viaCore) row.viaCoreOverTs = ratio(r, 'encodeTreeViaCore native', 'encode ts');
   console.log(
     `${m.name.padEnd(52)} native/ts encode ${fmt(row.nativeOverTs as number)}x` +
       (viaCore ? `  via-core/ts ${fmt(row.viaCoreOverTs as number)}x` : '') +
-      `  (ts ${fmt(ops['encode ts'])} ops/s, ${row.items as number} items)`,
+      `  (ts ${fmt((row.opsPerSecond as Record<string, number>)['encode ts'])} ops/s, ${row.items as number} items)`,
   );
   return row;
 }
@@ -153,6 +122,7 @@ const result = {
   node: process.version,
   codec: codecInfo,
   sampleTimeMs: TIME_MS,
+  rounds: ROUNDS,
   note: 'nativeOverTs = encodeTree ops/s / encode() ops/s (p50 of samples), > 1 means native is faster',
   ladder: rows,
   crossover,

@@ -298,3 +298,11 @@ describe('enumerations and masks', () => {
     expect(Object.keys(ENUM_TABLES)).toHaveLength(67);
   });
 });
+
+describe('the codec and the dictionary agree on item types', () => {
+  it('src/ttlv ItemType (hand-written, so the codec needs no dictionary) equals the spec table', async () => {
+    const { ItemType: codecTypes } = await import('../../src/ttlv/types.js');
+    const { ItemType: specTypes } = await import('../../src/dict/index.js');
+    expect(codecTypes).toEqual(specTypes);
+  });
+});
