@@ -9,7 +9,6 @@ export type NativeMode = 'off' | 'auto' | 'require';
 export interface NativeBinding {
   /** Limits go in `index[0..2]` (maxDepth, maxSize, flags): number arguments cost more than the scan. */
   scanInto(buf: Uint8Array, index: Uint32Array): number;
-  frameLengths(buf: Uint8Array, out: Uint32Array, maxSize: number): number;
   /** Encodes an item tree with the checks of src/ttlv/encode.ts (throws an Error with `code`
    *  ERR_TTLV_INVALID_VALUE or ERR_TTLV_ENCODE_TOO_DEEP). Absent from addons built before it. */
   encodeTree?(item: object, maxDepth: number): Buffer;

@@ -6,7 +6,7 @@ mod tree;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use kmipkit_core::{frame_ends_into, index_words, scan, Error as CoreError, ScanOptions};
+use kmipkit_core::{index_words, scan, Error as CoreError, ScanOptions};
 use napi::bindgen_prelude::{Uint32ArraySlice, Unknown};
 use napi::{Env, Error, JsValue, Result, Status};
 use napi_derive::napi;
@@ -31,11 +31,6 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Result<T> {
             .unwrap_or_else(|| "unknown panic".to_owned());
         Error::new(Status::GenericFailure, format!("kmipkit native panic: {what}"))
     })
-}
-
-/// JS numbers to limits: truncated, negatives and NaN to 0, huge values saturate.
-fn limit(x: f64) -> u64 {
-    x as u64
 }
 
 fn overlaps(a: &[u8], b: &[u32]) -> bool {
@@ -79,29 +74,6 @@ pub fn scan_into(env: Env, buf: &[u8], mut index: Uint32ArraySlice<'_>) -> Resul
     guarded(|| match scan(buf, index, &opts) {
         Ok(s) => s.count as i32,
         Err(e) => report(index, e),
-    })
-}
-
-/// Finds whole messages in `buf` (coalesced messages, the first starting at 0): writes the end
-/// offset of each complete one into `out` (at most `out.length`) and returns how many, or -1 with
-/// the error number in `out[0]` and its absolute offset in `buf` in `out[1]` on a bad header
-/// (BAD_TAG, BAD_TYPE, TOO_LARGE). `out` needs at least 2 words.
-#[napi(js_name = "frameLengths")]
-pub fn frame_lengths(env: Env, buf: &[u8], mut out: Uint32ArraySlice<'_>, max_size: f64) -> Result<i32> {
-    // SAFETY: as in scan_into.
-    let out = unsafe { out.as_mut() };
-    if u32::try_from(buf.len()).is_err() {
-        return Err(range_error(&env, "kmipkit: buffer longer than 4 GiB - 1"));
-    }
-    if out.len() < 2 {
-        return Err(range_error(&env, "kmipkit: out must have at least 2 words"));
-    }
-    if overlaps(buf, out) {
-        return Err(range_error(&env, "kmipkit: buf and out must not share memory"));
-    }
-    guarded(|| match frame_ends_into(buf, out, limit(max_size)) {
-        Ok(n) => n as i32,
-        Err(e) => report(out, e),
     })
 }
 
