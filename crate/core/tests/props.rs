@@ -56,7 +56,7 @@ fn scan_checked(bytes: &[u8], o: &ScanOptions) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 10_000, ..ProptestConfig::default() })]
 
     #[test]
     fn round_trip(it in item()) {
