@@ -38,6 +38,9 @@ export interface DecodeOptions {
 const SCRATCH_WORDS_MAX = 1 << 20; // 4 MiB of index: messages up to 2 MiB reuse it
 let scratch = new Uint32Array(1024);
 
+/** The index the addon holds (setIndex), so the common call passes only the input. */
+let registered: Uint32Array | undefined;
+
 function indexFor(byteLength: number): Uint32Array {
   const words = indexWordsFor(byteLength);
   if (words <= scratch.length) return scratch;
@@ -69,7 +72,16 @@ function runScan(bytes: Uint8Array, opts: DecodeOptions): { index: Uint32Array; 
     index[0] = Math.min(Math.max(maxDepth, 0), 0xffffffff);
     index[1] = Math.min(Math.max(maxSize, 0), 0xffffffff);
     index[2] = flags;
-    count = nativeBinding!.scanInto(bytes, index);
+    if (index !== registered) {
+      nativeBinding!.setIndex(index);
+      registered = index;
+    }
+    count = nativeBinding!.scanRegistered(bytes);
+    // A one-off large index must not stay alive through the addon's reference.
+    if (index !== scratch) {
+      nativeBinding!.setIndex(scratch);
+      registered = scratch;
+    }
   } else {
     count = scanInto(bytes, index, maxDepth, maxSize, flags);
   }

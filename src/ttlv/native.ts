@@ -7,8 +7,10 @@ import { fileURLToPath } from 'node:url';
 export type NativeMode = 'off' | 'auto' | 'require';
 
 export interface NativeBinding {
+  /** Registers the index `scanRegistered` writes to: resolving a typed array costs as much as a small scan. */
+  setIndex(index: Uint32Array): void;
   /** Limits go in `index[0..2]` (maxDepth, maxSize, flags): number arguments cost more than the scan. */
-  scanInto(buf: Uint8Array, index: Uint32Array): number;
+  scanRegistered(buf: Uint8Array): number;
   /** Encodes an item tree with the checks of src/ttlv/encode.ts (throws an Error with `code`
    *  ERR_TTLV_INVALID_VALUE or ERR_TTLV_ENCODE_TOO_DEEP). Absent from addons built before it. */
   encodeTree?(item: object, maxDepth: number): Buffer;
@@ -60,7 +62,7 @@ function load(): { binding?: NativeBinding; detail: string } {
     }
     try {
       const binding = require(candidate) as NativeBinding;
-      if (typeof binding.scanInto !== 'function') throw new Error('no scanInto export');
+      if (typeof binding.scanRegistered !== 'function') throw new Error('stale addon: no scanRegistered export (rebuild it)');
       return { binding, detail: candidate };
     } catch (err) {
       tried.push(`${candidate}: ${(err as Error).message.split('\n')[0]}`);

@@ -30,3 +30,15 @@ describe('native loader', () => {
     expect(out).toMatch(/KMIPKIT_NATIVE must be off, auto or require/);
   });
 });
+
+describe.runIf(codecInfo.native)('the addon keeps the right index registered', () => {
+  it('a message larger than the scratch index uses a one-off index, and the next small one the scratch again', async () => {
+    const { encode } = await import('../../src/ttlv/index.js');
+    const big = encode({ tag: 0x420078, type: 0x01, value: Array.from({ length: 300_000 }, (_, i) => ({ tag: 0x420020, type: 0x02, value: i })) });
+    expect(big.length).toBeGreaterThan(2 << 20);
+    const root = decode(big, { scanner: 'native' });
+    expect((root.value as { value: number }[])[299_999].value).toBe(299_999);
+    expect(decode(fromHex('42002002000000040000000800000000'), { scanner: 'native' }).value).toBe(8);
+    expect(() => decode(fromHex('4200200C000000080000000000000000'), { scanner: 'native' })).toThrow(expect.objectContaining({ code: 'ERR_TTLV_BAD_TYPE', offset: 3 }));
+  });
+});

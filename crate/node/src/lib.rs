@@ -4,10 +4,11 @@
 
 mod tree;
 
+use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use kmipkit_core::{index_words, scan, Error as CoreError, ScanOptions};
-use napi::bindgen_prelude::{Uint32ArraySlice, Unknown};
+use napi::bindgen_prelude::{Uint32Array, Unknown};
 use napi::{Env, Error, JsValue, Result, Status};
 use napi_derive::napi;
 
@@ -47,33 +48,52 @@ fn report(out: &mut [u32], e: CoreError) -> i32 {
     -1
 }
 
-/// Scans one TTLV message per docs/ttlv-scan-contract.md ("Native boundary"). The limits arrive in
-/// the index itself (`index[0]` maxDepth, `index[1]` maxSize, `index[2]` flags, bit 0 =
-/// allowTrailing): each number argument costs napi-rs about 60 ns, a third of a small scan.
-/// Returns the item count (root end in `index[4 * count]`), or -1 with the error number in
-/// `index[0]` and its offset in `index[1]`.
-#[napi(js_name = "scanInto")]
-pub fn scan_into(env: Env, buf: &[u8], mut index: Uint32ArraySlice<'_>) -> Result<i32> {
-    // SAFETY: JS is blocked for the duration of this synchronous call and `index` is checked not
-    // to overlap `buf`, so this is the only live view of that memory.
-    let index = unsafe { index.as_mut() };
+/// Scans `buf` into `index` (checked, then the limits read from its first words).
+fn scan_checked(env: &Env, buf: &[u8], index: &mut [u32]) -> Result<i32> {
     if u32::try_from(buf.len()).is_err() {
-        return Err(range_error(&env, "kmipkit: buffer longer than 4 GiB - 1"));
+        return Err(range_error(env, "kmipkit: buffer longer than 4 GiB - 1"));
     }
     if index.len() < index_words(buf.len()) {
-        return Err(range_error(&env, "kmipkit: index must have at least 4 * (floor(buf.length / 8) + 1) words"));
+        return Err(range_error(env, "kmipkit: index must have at least 4 * (floor(buf.length / 8) + 1) words"));
     }
     if overlaps(buf, index) {
-        return Err(range_error(&env, "kmipkit: buf and index must not share memory"));
+        return Err(range_error(env, "kmipkit: buf and index must not share memory"));
     }
     let (max_depth, max_size, flags) = match index {
         [d, s, f, ..] => (*d, u64::from(*s), *f),
-        _ => return Err(range_error(&env, "kmipkit: index too small")),
+        _ => return Err(range_error(env, "kmipkit: index too small")),
     };
     let opts = ScanOptions::new(max_depth, max_size, flags);
     guarded(|| match scan(buf, index, &opts) {
         Ok(s) => s.count as i32,
         Err(e) => report(index, e),
+    })
+}
+
+thread_local! {
+    // The loader's scratch index, held by a reference: resolving a typed array costs ~100 ns a
+    // call, as much as scanning a small message. One per thread, as each worker has its own loader.
+    static INDEX: RefCell<Option<Uint32Array>> = const { RefCell::new(None) };
+}
+
+/// Registers the index that `scanRegistered` writes to (kept alive until replaced).
+#[napi(js_name = "setIndex")]
+pub fn set_index(index: Uint32Array) {
+    INDEX.with(|cell| *cell.borrow_mut() = Some(index));
+}
+
+/// Scans one TTLV message per docs/ttlv-scan-contract.md ("Native boundary") into the index given
+/// to `setIndex`. The limits arrive in the index itself (`index[0]` maxDepth, `index[1]` maxSize,
+/// `index[2]` flags, bit 0 = allowTrailing): each number argument costs napi-rs about 60 ns, a third
+/// of a small scan. Returns the item count (root end in `index[4 * count]`), or -1 with the error
+/// number in `index[0]` and its offset in `index[1]`.
+#[napi(js_name = "scanRegistered")]
+pub fn scan_registered(env: Env, buf: &[u8]) -> Result<i32> {
+    INDEX.with(|cell| match cell.borrow_mut().as_mut() {
+        // SAFETY: JS is blocked for the duration of this synchronous call, the reference keeps the
+        // array alive, and `scan_checked` refuses an index that overlaps `buf`.
+        Some(index) => scan_checked(&env, buf, unsafe { index.as_mut() }),
+        None => Err(range_error(&env, "kmipkit: setIndex was not called")),
     })
 }
 
