@@ -5,23 +5,8 @@ import { fromJson, toJson, toJsonValue } from '../../src/encodings/json.js';
 import { fromXml } from '../../src/encodings/xml.js';
 import { decode, encode, fromHex, toHex, type TtlvItem } from '../../src/ttlv/index.js';
 import { canon } from './canon.js';
+import { code, errorOf } from '../helpers/errors.js';
 
-const code = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return 'no error';
-};
-const errorOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    return e as Error & { code: string; line?: number; column?: number; path?: string };
-  }
-  throw new Error('expected an error');
-};
 const v = (tag: string, type: string | undefined, value: unknown) => fromJson({ tag, ...(type ? { type } : {}), value }).value;
 const stable = (item: TtlvItem) => {
   expect(canon(fromJson(toJson(item)))).toEqual(canon(item));

@@ -6,6 +6,7 @@ import { fromJson, toJson } from '../../src/encodings/json.js';
 import { fromXml, fromXmlMessages, toXml, toXmlMessages } from '../../src/encodings/xml.js';
 import { decode, encode, fromHex, toHex, type TtlvItem } from '../../src/ttlv/index.js';
 import { canon } from './canon.js';
+import { code, errorOf } from '../helpers/errors.js';
 
 const T = {
   ActivationDate: 0x420001,
@@ -31,22 +32,6 @@ const T = {
 
 const leaf = (name: string, type: string, value: string) => `<${name} type="${type}" value="${value}"/>`;
 const one = (xml: string) => fromXml(xml);
-const code = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return 'no error';
-};
-const errorOf = (f: () => unknown) => {
-  try {
-    f();
-  } catch (e) {
-    return e as Error & { code: string; line?: number; column?: number; path?: string };
-  }
-  throw new Error('expected an error');
-};
 /** XML -> item -> XML -> item, TTLV in between: the tree must not change. */
 const stable = (item: TtlvItem) => {
   expect(canon(fromXml(toXml(item)))).toEqual(canon(item));
