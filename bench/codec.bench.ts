@@ -105,8 +105,9 @@ const targets = [
     threshold: 0.5,
   },
   {
-    target: 'decode through the loader never slower than pure TS (min over sizes; 1.0 = equal, noise ~±5%)',
-    measured: Math.min(...rows.map((r) => r.loaderDecodeOverTs as number)),
+    // Below NATIVE_SCAN_MIN_BYTES the loader runs the TS path itself: a ratio there is only noise.
+    target: `decode through the loader never slower than pure TS (min over sizes >= ${NATIVE_SCAN_MIN_BYTES} B, where it uses the addon)`,
+    measured: Math.min(...rows.filter((r) => (r.bytes as number) >= NATIVE_SCAN_MIN_BYTES).map((r) => r.loaderDecodeOverTs as number)),
     threshold: 0.95,
   },
   {

@@ -1,8 +1,7 @@
 // `npm run bench -- encode`: encoding an item tree, the TS encoder (`encode()`) against the addon's
 // `encodeTree()` (walks the JS tree through Node-API and writes TTLV in Rust), on the ladder of
 // bench/messages.ts and its crossover shapes, plus two shapes outside the ladder where the TS
-// encoder does the most work per item (BigIntegers) or per byte (one large ByteString). Also times `encodeTreeViaCore()` (the same walk into
-// an owned kmipkit-core tree, then kmipkit_core::encode) when the addon has it.
+// encoder does the most work per item (BigIntegers) or per byte (one large ByteString).
 // Writes bench/results/encode.json. Every figure is a ratio measured in this one run.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { allOps, fmt, measure as rounds, ratio, ROUNDS, TIME_MS } from './harness.js';
@@ -13,16 +12,14 @@ import { crossoverLadder, ladder, type LadderMessage } from './messages.js';
 
 if (!codecInfo.native) throw new Error(`the encode bench compares native and TS; the addon did not load: ${codecInfo.detail}`);
 type Encoder = (item: TtlvItem, maxDepth: number) => Buffer;
-const binding = nativeBinding as unknown as { encodeTree?: Encoder; encodeTreeViaCore?: Encoder };
+const binding = nativeBinding as unknown as { encodeTree?: Encoder };
 const encodeTree = binding.encodeTree;
 if (!encodeTree) throw new Error('the addon has no encodeTree export: rebuild it (node scripts/build-native.mjs)');
-const viaCore = binding.encodeTreeViaCore;
 
 /** Asserts correctness before timing: every encoder gives the message's bytes exactly. */
 function check(m: LadderMessage): void {
   if (!encode(m.item).equals(m.bytes)) throw new Error(`${m.name}: TS encode is not stable`);
   if (!encodeTree!(m.item, MAX_DEPTH).equals(m.bytes)) throw new Error(`${m.name}: encodeTree differs from encode`);
-  if (viaCore && !viaCore(m.item, MAX_DEPTH).equals(m.bytes)) throw new Error(`${m.name}: encodeTreeViaCore differs`);
 }
 
 /** Items in the tree (what the walk pays for through Node-API). */
@@ -37,7 +34,6 @@ async function measure(m: LadderMessage): Promise<Record<string, unknown>> {
     'encode ts': () => encode(m.item),
     'encodeTree native': () => encodeTree!(m.item, MAX_DEPTH),
   };
-  if (viaCore) tasks['encodeTreeViaCore native'] = () => viaCore(m.item, MAX_DEPTH);
   const r = await rounds(tasks, m.bytes.length);
   const row: Record<string, unknown> = {
     message: m.name,
@@ -46,10 +42,8 @@ async function measure(m: LadderMessage): Promise<Record<string, unknown>> {
     opsPerSecond: allOps(r),
     nativeOverTs: ratio(r, 'encodeTree native', 'encode ts'),
   };
-  if (viaCore) row.viaCoreOverTs = ratio(r, 'encodeTreeViaCore native', 'encode ts');
   console.log(
     `${m.name.padEnd(52)} native/ts encode ${fmt(row.nativeOverTs as number)}x` +
-      (viaCore ? `  via-core/ts ${fmt(row.viaCoreOverTs as number)}x` : '') +
       `  (ts ${fmt((row.opsPerSecond as Record<string, number>)['encode ts'])} ops/s, ${row.items as number} items)`,
   );
   return row;

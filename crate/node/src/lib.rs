@@ -106,13 +106,6 @@ pub fn encode_tree(env: Env, item: Unknown<'_>, max_depth: f64) -> Result<tree::
     guarded(|| tree::encode_direct(raw, item.raw(), max_depth))?.map(tree::Raw).map_err(|f| tree::throw(raw, f))
 }
 
-/// `encodeTree` through an owned kmipkit-core item tree and `kmipkit_core::encode` (for the bench).
-#[napi(js_name = "encodeTreeViaCore", ts_args_type = "item: object, maxDepth: number", ts_return_type = "Buffer")]
-pub fn encode_tree_via_core(env: Env, item: Unknown<'_>, max_depth: f64) -> Result<tree::Raw> {
-    let raw = env.raw();
-    guarded(|| tree::encode_via_core(raw, item.raw(), max_depth))?.map(tree::Raw).map_err(|f| tree::throw(raw, f))
-}
-
 /// The kmipkit-node crate version.
 #[napi]
 pub fn version() -> &'static str {

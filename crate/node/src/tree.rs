@@ -6,8 +6,8 @@
 //! heap) holds one frame per open structure and never grows past `maxDepth` (or [`HARD_MAX_DEPTH`]).
 //!
 //! The encoding goes to a [`Sink`]: [`Direct`] writes TTLV into one reused byte vector as it walks
-//! (structure lengths back-patched), [`ViaCore`] builds a `kmipkit_core::Item` tree for
-//! `kmipkit_core::encode`. The result is copied into a new Node Buffer.
+//! (structure lengths back-patched); the result is copied into a new Node Buffer. (Building a
+//! `kmipkit_core::Item` tree for `kmipkit_core::encode` instead was measured slower and dropped.)
 //!
 //! Property reads follow the TS encoder (`tag`, `value`, `type`, then `byteLength` for a
 //! BigInteger), so getters see a similar sequence. Error messages never quote a value.
@@ -16,7 +16,6 @@ use std::cell::Cell;
 use std::os::raw::{c_char, c_int, c_void};
 use std::ptr;
 
-use kmipkit_core::{Item, Value};
 use napi::sys::{self, Status, TypedarrayType, ValueType};
 
 /// Nesting bound whatever `maxDepth` says: to the TS encoder NaN and Infinity mean "no limit" (its
@@ -166,66 +165,6 @@ impl Sink for Direct<'_> {
     fn bytes(&mut self, tag: u32, bytes: &[u8]) {
         self.header(tag, 0x08, bytes.len() as u32);
         self.padded(bytes);
-    }
-}
-
-/// An owned `kmipkit_core::Item` tree, for `kmipkit_core::encode`.
-#[derive(Default)]
-pub struct ViaCore {
-    open: Vec<(u32, Vec<Item>)>,
-    pub root: Option<Item>,
-}
-
-impl ViaCore {
-    fn push(&mut self, item: Item) {
-        match self.open.last_mut() {
-            Some((_, children)) => children.push(item),
-            None => self.root = Some(item),
-        }
-    }
-}
-
-impl Sink for ViaCore {
-    type Open = ();
-    fn open(&mut self, tag: u32) {
-        self.open.push((tag, Vec::new()));
-    }
-    fn close(&mut self, (): (), _len: u32) {
-        if let Some((tag, children)) = self.open.pop() {
-            self.push(Item::new(tag, Value::Structure(children)));
-        }
-    }
-    fn int32(&mut self, tag: u32, ty: u8, bits: u32) {
-        let value = match ty {
-            0x02 => Value::Integer(bits as i32),
-            0x05 => Value::Enumeration(bits),
-            _ => Value::Interval(bits),
-        };
-        self.push(Item::new(tag, value));
-    }
-    fn int64(&mut self, tag: u32, ty: u8, v: i64) {
-        let value = match ty {
-            0x03 => Value::LongInteger(v),
-            0x09 => Value::DateTime(v),
-            _ => Value::DateTimeExtended(v),
-        };
-        self.push(Item::new(tag, value));
-    }
-    fn boolean(&mut self, tag: u32, v: bool) {
-        self.push(Item::new(tag, Value::Boolean(v)));
-    }
-    fn big(&mut self, tag: u32, negative: bool, words: &[u64], width: usize) {
-        let mut bytes = vec![0; width];
-        twos_complement(&mut bytes, negative, words);
-        self.push(Item::new(tag, Value::BigInteger(bytes)));
-    }
-    fn text(&mut self, tag: u32, utf8: &[u8]) {
-        // The walker hands over what V8 wrote for a well-formed string: valid UTF-8.
-        let s = String::from_utf8_lossy(utf8).into_owned();
-        self.push(Item::new(tag, Value::TextString(s)));
-    }
-    fn bytes(&mut self, tag: u32, bytes: &[u8]) {
-        self.push(Item::new(tag, Value::ByteString(bytes.to_vec())));
     }
 }
 
@@ -738,17 +677,6 @@ pub fn encode_direct(env: sys::napi_env, root: sys::napi_value, max_depth: f64) 
         SCRATCH.with(|s| s.set(out));
     }
     result
-}
-
-/// The same walk building a `kmipkit_core::Item` tree, encoded by `kmipkit_core::encode`.
-pub fn encode_via_core(env: sys::napi_env, root: sys::napi_value, max_depth: f64) -> Walk<sys::napi_value> {
-    let mut sink = ViaCore::default();
-    walk(env, &mut sink, root, max_depth)?;
-    let root = sink.root.ok_or_else(|| Fail::Invalid("empty tree".to_owned()))?;
-    // Depth and every value were checked by the walk.
-    let bytes = kmipkit_core::encode_with_depth(&root, u32::MAX)
-        .map_err(|_| Fail::Invalid("core encoder refused the tree".to_owned()))?;
-    buffer_copy(env, &bytes)
 }
 
 /// Throws `fail` as a JS Error with `code` ERR_TTLV_*, `errno` and `offset` -1 (a pending
