@@ -1,7 +1,23 @@
-// The KMIP engine: request message in, response message out, over a Store. (Being written; the
-// signature is final so that the transport and the CLI can be built against it.)
-import type { MessageHandler } from '../server/types.js';
-import type { Store } from '../store/types.js';
+// The KMIP engine: one request message in, one response message out, over a Store. Every batch runs
+// in one store transaction and every item in a savepoint, so a failed item writes nothing, Stop keeps
+// what went before, Undo rolls the whole batch back, and the response leaves only after the commit.
+import { timingSafeEqual } from 'node:crypto';
+import { BatchErrorContinuationOption, CredentialType, Operation, ResultReason, ResultStatus } from '../dict/index.js';
+import { decode, encode, TtlvError } from '../ttlv/index.js';
+import type { TtlvItem } from '../ttlv/types.js';
+import type { ClientIdentity, MessageHandler } from '../server/types.js';
+import type { Store, StoreTx } from '../store/types.js';
+import { KmipError } from './errors.js';
+import { buildResponse, failure, parseRequest, peekVersion, type RequestMessage, type ResponseItem } from './message.js';
+import { makeContext, type OpContext, type ServerState } from './context.js';
+import { SUPPORTED_VERSIONS, isSupported, vnum, type ProtocolVersion } from './version.js';
+import { create, register } from './ops/create.js';
+import { check, get } from './ops/get.js';
+import { addAttribute, adjustAttribute, deleteAttribute, getAttributeList, getAttributes, modifyAttribute, setAttribute } from './ops/attributes.js';
+import { activate, archive, destroy, recover, revoke } from './ops/lifecycle.js';
+import { locate } from './ops/locate.js';
+import { discoverVersions, interop, log, query, rngRetrieve } from './ops/server.js';
+import { reKey } from './ops/rekey.js';
 
 export interface EngineOptions {
   store: Store;
@@ -9,13 +25,178 @@ export interface EngineOptions {
   clock?: () => number;
   /** Structured events (no key material ever): operation, principal, result, duration. */
   log?: (event: Record<string, unknown>) => void;
+  /** When set, every request must carry one of these as a Username and Password Credential (a second
+   *  factor on top of the client certificate). */
+  credentials?: readonly { username: string; password: string }[];
+  vendor?: string;
+  serverName?: string;
+}
+
+type OpFn = (ctx: OpContext, payload: TtlvItem | undefined) => Promise<TtlvItem[]> | TtlvItem[];
+
+interface OpDef {
+  fn: OpFn;
+  /** First protocol version (major*10+minor) that has the operation. */
+  since: number;
+}
+
+const requirePayload = (fn: (ctx: OpContext, p: TtlvItem) => Promise<TtlvItem[]>): OpFn => (ctx, p) => {
+  if (!p) throw new KmipError(ResultReason.InvalidMessage, 'Request Payload missing');
+  return fn(ctx, p);
+};
+
+const OPS = new Map<number, OpDef>([
+  [Operation.Create, { fn: requirePayload(create), since: 10 }],
+  [Operation.Register, { fn: requirePayload(register), since: 10 }],
+  [Operation.ReKey, { fn: reKey, since: 10 }],
+  [Operation.Locate, { fn: locate, since: 10 }],
+  [Operation.Check, { fn: check, since: 10 }],
+  [Operation.Get, { fn: get, since: 10 }],
+  [Operation.GetAttributes, { fn: getAttributes, since: 10 }],
+  [Operation.GetAttributeList, { fn: getAttributeList, since: 10 }],
+  [Operation.AddAttribute, { fn: addAttribute, since: 10 }],
+  [Operation.ModifyAttribute, { fn: modifyAttribute, since: 10 }],
+  [Operation.DeleteAttribute, { fn: deleteAttribute, since: 10 }],
+  [Operation.Activate, { fn: activate, since: 10 }],
+  [Operation.Revoke, { fn: revoke, since: 10 }],
+  [Operation.Destroy, { fn: destroy, since: 10 }],
+  [Operation.Archive, { fn: archive, since: 10 }],
+  [Operation.Recover, { fn: recover, since: 10 }],
+  [Operation.Query, { fn: (ctx, p) => query(ctx, p, operationsFor(ctx.v)), since: 10 }],
+  [Operation.DiscoverVersions, { fn: discoverVersions, since: 11 }],
+  [Operation.RNGRetrieve, { fn: rngRetrieve, since: 12 }],
+  [Operation.Log, { fn: log, since: 20 }],
+  [Operation.SetAttribute, { fn: setAttribute, since: 20 }],
+  [Operation.AdjustAttribute, { fn: adjustAttribute, since: 20 }],
+  [Operation.Interop, { fn: interop, since: 21 }],
+]);
+
+/** The operations the server performs at protocol version v (what Query advertises). */
+export function operationsFor(v: number): number[] {
+  return [...OPS].filter(([, d]) => d.since <= v).map(([op]) => op);
+}
+
+/** Thrown inside the transaction to roll the batch back while keeping the answer. */
+class Rollback {
+  constructor(readonly items: ResponseItem[]) {}
+}
+
+function constantTimeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a), y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 export function createEngine(options: EngineOptions): MessageHandler {
-  void options;
+  const clock = options.clock ?? Date.now;
+  const logEvent = options.log ?? (() => {});
+  const server: ServerState = {
+    vendor: options.vendor ?? 'kmipkit',
+    serverName: options.serverName ?? 'kmipkit',
+    log: logEvent,
+  };
+
+  function authenticated(msg: RequestMessage): boolean {
+    if (!options.credentials?.length) return true;
+    return msg.header.credentials.some(
+      (c) =>
+        c.type === CredentialType.UsernameAndPassword &&
+        c.username !== undefined &&
+        c.password !== undefined &&
+        options.credentials!.some((k) => constantTimeEqual(k.username, c.username!) && constantTimeEqual(k.password, c.password!)),
+    );
+  }
+
+  async function runItem(ctx: OpContext, tx: StoreTx, op: number, payload: TtlvItem | undefined): Promise<TtlvItem[]> {
+    const def = OPS.get(op);
+    if (!def || def.since > ctx.v) throw new KmipError(ResultReason.OperationNotSupported, `operation ${op} is not supported at ${ctx.version.major}.${ctx.version.minor}`);
+    return tx.savepoint(async () => def.fn(ctx, payload));
+  }
+
+  async function runBatch(msg: RequestMessage, client: ClientIdentity, now: number): Promise<Uint8Array> {
+    const { header } = msg;
+    const version = header.version;
+    const fail = (reason: number, message: string) =>
+      msg.items.map((it) => failure(new KmipError(reason, message), { operation: it.operation, uniqueBatchItemId: it.uniqueBatchItemId }));
+    if (!authenticated(msg)) return respond(version, now, fail(ResultReason.AuthenticationNotSuccessful, 'credential missing or wrong'), header.clientCorrelationValue);
+    if (header.asynchronous) {
+      return respond(version, now, fail(ResultReason.FeatureNotSupported, 'asynchronous operations are not supported: send the request with Asynchronous Indicator Optional or Prohibited'), header.clientCorrelationValue);
+    }
+    const render = (items: ResponseItem[]) => encode(buildResponse(version, now, items, { clientCorrelationValue: header.clientCorrelationValue }));
+    try {
+      return await options.store.transaction(async (tx) => {
+        const ctx = makeContext({ version, principal: client.principal, tx, now, server });
+        const items: ResponseItem[] = [];
+        for (const item of msg.items) {
+          const base = { operation: item.operation, uniqueBatchItemId: item.uniqueBatchItemId };
+          const started = Date.now();
+          try {
+            const payload = await runItem(ctx, tx, item.operation, item.payload);
+            items.push({ ...base, status: ResultStatus.Success, payload });
+            logEvent({ event: 'operation', operation: item.operation, principal: client.principal, status: 'success', ms: Date.now() - started });
+          } catch (err) {
+            const e = asKmipError(err, logEvent);
+            items.push(failure(e, base));
+            logEvent({ event: 'operation', operation: item.operation, principal: client.principal, status: 'failed', reason: e.reason, ms: Date.now() - started });
+            if (header.errorContinuation === BatchErrorContinuationOption.Continue) continue;
+            if (header.errorContinuation === BatchErrorContinuationOption.Undo) {
+              throw new Rollback(items.map((it) => (it.status === ResultStatus.Success ? { ...it, status: ResultStatus.OperationUndone, payload: undefined } : it)));
+            }
+            break; // Stop: later items are not processed; earlier ones stand.
+          }
+        }
+        const bytes = render(items);
+        if (header.maximumResponseSize !== undefined && bytes.length > header.maximumResponseSize) {
+          throw new Rollback(msg.items.map((it) => failure(new KmipError(ResultReason.ResponseTooLarge, `the response would be ${bytes.length} bytes, over the Maximum Response Size`), { operation: it.operation, uniqueBatchItemId: it.uniqueBatchItemId })));
+        }
+        return bytes;
+      });
+    } catch (err) {
+      if (err instanceof Rollback) return render(err.items);
+      throw err;
+    }
+  }
+
   return {
-    async handle() {
-      throw new Error('engine not built yet');
+    async handle(request: Uint8Array, client: ClientIdentity): Promise<Uint8Array> {
+      const now = clock();
+      let root: TtlvItem | undefined;
+      let version: ProtocolVersion = SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.length - 1];
+      try {
+        root = decode(request);
+        const asked = peekVersion(root);
+        if (asked) version = answerVersion(asked);
+        if (asked && !isSupported(asked)) {
+          const reason = version.major >= 2 ? ResultReason.UnsupportedProtocolVersion : ResultReason.InvalidMessage;
+          return respond(version, now, [{ status: ResultStatus.OperationFailed, reason, message: `protocol version ${asked.major}.${asked.minor} is not supported` }]);
+        }
+        const msg = parseRequest(root);
+        return await runBatch(msg, client, now);
+      } catch (err) {
+        const e =
+          err instanceof TtlvError
+            ? new KmipError(ResultReason.InvalidMessage, `malformed TTLV: ${err.message}`)
+            : asKmipError(err, logEvent);
+        return respond(version, now, [{ status: ResultStatus.OperationFailed, reason: e.reason, message: e.message }]);
+      }
     },
   };
+}
+
+/** The version to answer in: the client's when supported, else the nearest one below it that is. */
+function answerVersion(asked: ProtocolVersion): ProtocolVersion {
+  if (isSupported(asked)) return asked;
+  const below = SUPPORTED_VERSIONS.find((v) => vnum(v) <= vnum(asked) && v.major === asked.major);
+  return below ?? SUPPORTED_VERSIONS.find((v) => vnum(v) <= vnum(asked)) ?? SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.length - 1];
+}
+
+function respond(version: ProtocolVersion, now: number, items: ResponseItem[], clientCorrelationValue?: string): Uint8Array {
+  return encode(buildResponse(version, now, items, { clientCorrelationValue }));
+}
+
+/** Unexpected errors become General Failure, logged without their message's details reaching the client. */
+function asKmipError(err: unknown, logEvent: (e: Record<string, unknown>) => void): KmipError {
+  if (err instanceof KmipError) return err;
+  if (err instanceof TtlvError) return new KmipError(ResultReason.InvalidField, `malformed item: ${err.message}`);
+  logEvent({ event: 'internal-error', error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+  return new KmipError(ResultReason.GeneralFailure, 'internal server error');
 }

@@ -1,0 +1,88 @@
+// What an operation sees: the negotiated version, the principal, the transaction, the clock, the ID
+// placeholder of its batch, and helpers to load and save objects with access and state checks.
+import { Operation, ResultReason, State, Tag } from '../dict/index.js';
+import type { TtlvItem } from '../ttlv/types.js';
+import type { StoreTx } from '../store/types.js';
+import { KmipError, notFound } from './errors.js';
+import { child, date, read } from './items.js';
+import { dateDrivenState } from './lifecycle.js';
+import { dateOf, fromRecord, setOne, setState, stateOf, toRecord, type ManagedObject } from './object.js';
+import { vnum, type ProtocolVersion } from './version.js';
+
+export interface OpContext {
+  readonly version: ProtocolVersion;
+  /** major*10+minor, for comparisons. */
+  readonly v: number;
+  readonly principal: string;
+  readonly tx: StoreTx;
+  readonly now: number;
+  /** The batch's ID Placeholder: the Unique Identifier the last item returned. */
+  placeholder?: string;
+  readonly server: ServerState;
+}
+
+/** What lives for the engine's lifetime. */
+export interface ServerState {
+  readonly vendor: string;
+  readonly serverName: string;
+  log(event: Record<string, unknown>): void;
+}
+
+export function makeContext(base: Omit<OpContext, 'v'>): OpContext {
+  return { ...base, v: vnum(base.version) };
+}
+
+/** The wrong-state result of the negotiated version: 1.x had no Wrong Key Lifecycle State. */
+export function wrongState(ctx: OpContext, message: string): KmipError {
+  return new KmipError(ctx.v >= 20 ? ResultReason.WrongKeyLifecycleState : ResultReason.PermissionDenied, message);
+}
+
+/** The Unique Identifier of a payload, or the batch's ID Placeholder when the payload omits it. */
+export function uidOf(ctx: OpContext, payload: TtlvItem | undefined): string {
+  const uid = read.text(child(payload, Tag.UniqueIdentifier)) ?? ctx.placeholder;
+  if (uid === undefined) throw new KmipError(ResultReason.InvalidField, 'Unique Identifier missing and no ID Placeholder is set');
+  return uid;
+}
+
+export interface LoadOptions {
+  /** Archived objects are refused unless the operation works on them (Recover, Get Attributes, ...). */
+  allowArchived?: boolean;
+}
+
+/** Loads an object the principal may use for `operation`, with date-driven state changes applied. */
+export async function load(ctx: OpContext, uid: string, operation: number, opts: LoadOptions = {}): Promise<ManagedObject> {
+  const rec = await ctx.tx.get(uid);
+  if (!rec) throw notFound(uid);
+  if (rec.owner !== ctx.principal) {
+    const grants = await ctx.tx.grants(uid);
+    if (!grants.some((g) => g.principal === ctx.principal && g.operations.includes(operation))) {
+      throw new KmipError(ResultReason.PermissionDenied, 'the object belongs to another principal');
+    }
+  }
+  const obj = fromRecord(rec);
+  await applyDates(ctx, obj);
+  if (!opts.allowArchived && dateOf(obj, 'Archive Date') !== undefined) {
+    throw new KmipError(ResultReason.ObjectArchived, 'the object is archived: Recover it first');
+  }
+  return obj;
+}
+
+/** Moves an object whose Activation or Deactivation Date has come, and persists the move. */
+export async function applyDates(ctx: OpContext, obj: ManagedObject): Promise<void> {
+  const state = stateOf(obj);
+  const next = dateDrivenState(state, ctx.now, dateOf(obj, 'Activation Date'), dateOf(obj, 'Deactivation Date'));
+  if (next === state) return;
+  setState(obj, next);
+  await save(ctx, obj);
+}
+
+/** Writes an object's metadata (and material when given), stamping Last Change Date. */
+export async function save(ctx: OpContext, obj: ManagedObject, material?: Uint8Array | null): Promise<void> {
+  obj.updatedAt = ctx.now;
+  setOne(obj, 'Last Change Date', date(Tag.LastChangeDate, ctx.now));
+  await ctx.tx.update(toRecord(obj), material);
+}
+
+export const isOwner = (ctx: OpContext, obj: ManagedObject): boolean => obj.owner === ctx.principal;
+
+export { Operation, State };

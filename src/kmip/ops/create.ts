@@ -1,0 +1,111 @@
+// Create (symmetric keys and secret data generated here) and Register (any object the client brings).
+import { randomBytes } from 'node:crypto';
+import { CryptographicAlgorithm as Alg, ObjectType, ResultReason, SecretDataType, Tag } from '../../dict/index.js';
+import type { StructureItem, TtlvItem } from '../../ttlv/types.js';
+import { encode } from '../../ttlv/index.js';
+import type { Attr } from '../attributes/model.js';
+import { KmipError, invalidField } from '../errors.js';
+import { bytes, child, enm, int, need, read, struct } from '../items.js';
+import type { OpContext } from '../context.js';
+import { toRecord, uidItem } from '../object.js';
+import { keyBlockAttributes, objectFromPayload, symmetricKey, wipe } from '../objects.js';
+import { checkClientAttributes, newObject, requestAttributes } from './common.js';
+
+/** Key lengths (bits) a generated symmetric key may have, per algorithm; others: any multiple of 8 up to 4096. */
+const SYMMETRIC_LENGTHS: Readonly<Record<number, readonly number[]>> = {
+  [Alg.AES]: [128, 192, 256],
+  [Alg.DES3]: [112, 168, 192],
+  [Alg.DES]: [56, 64],
+  [Alg.ChaCha20]: [256],
+  [Alg.ChaCha20Poly1305]: [256],
+  [Alg.Camellia]: [128, 192, 256],
+};
+/** Largest generated key: a Create must not make the server draw megabytes of randomness. */
+const MAX_GENERATED_BITS = 4096;
+
+const attr = (attrs: readonly Attr[], key: string) => attrs.find((a) => a.key === key)?.value;
+
+function keyBytesFor(algorithm: number, bits: number): number {
+  const allowed = SYMMETRIC_LENGTHS[algorithm];
+  if (allowed ? !allowed.includes(bits) : bits <= 0 || bits % 8 !== 0 || bits > MAX_GENERATED_BITS) {
+    throw new KmipError(ResultReason.InvalidField, `Cryptographic Length ${bits} is not valid for this algorithm`);
+  }
+  if (algorithm === Alg.DES3) return 24;
+  if (algorithm === Alg.DES) return 8;
+  return bits / 8;
+}
+
+const GENERATABLE = new Set<number>([
+  Alg.AES, Alg.DES3, Alg.DES, Alg.ChaCha20, Alg.ChaCha20Poly1305, Alg.Camellia, Alg.HMAC_SHA1, Alg.HMAC_SHA224,
+  Alg.HMAC_SHA256, Alg.HMAC_SHA384, Alg.HMAC_SHA512, Alg.HMAC_MD5, Alg.HMAC_SHA3_224, Alg.HMAC_SHA3_256,
+  Alg.HMAC_SHA3_384, Alg.HMAC_SHA3_512, Alg.Blowfish, Alg.Twofish, Alg.RC4, Alg.IDEA, Alg.CAST5,
+]);
+
+function generate(objectType: number, attrs: readonly Attr[]): { body: StructureItem; secret: Uint8Array } {
+  if (objectType === ObjectType.SymmetricKey) {
+    const algorithm = read.enum(attr(attrs, 'Cryptographic Algorithm'));
+    const bits = read.int(attr(attrs, 'Cryptographic Length'));
+    if (algorithm === undefined) throw invalidField('Create of a Symmetric Key needs Cryptographic Algorithm');
+    if (bits === undefined) throw invalidField('Create of a Symmetric Key needs Cryptographic Length');
+    if (!GENERATABLE.has(algorithm)) throw new KmipError(ResultReason.InvalidField, 'keys of this algorithm cannot be generated as symmetric keys');
+    const secret = randomBytes(keyBytesFor(algorithm, bits));
+    return { body: symmetricKey(secret, algorithm, bits), secret };
+  }
+  if (objectType === ObjectType.SecretData) {
+    const bits = read.int(attr(attrs, 'Cryptographic Length')) ?? 256;
+    if (bits <= 0 || bits % 8 !== 0 || bits > MAX_GENERATED_BITS) throw invalidField(`Cryptographic Length ${bits} is not valid for Secret Data`);
+    const secret = randomBytes(bits / 8);
+    const body = struct(Tag.SecretData, [
+      enm(Tag.SecretDataType, SecretDataType.Seed),
+      struct(Tag.KeyBlock, [enm(Tag.KeyFormatType, 0x02), struct(Tag.KeyValue, [bytes(Tag.KeyMaterial, secret)])]),
+    ]);
+    return { body, secret };
+  }
+  if (objectType === ObjectType.PublicKey || objectType === ObjectType.PrivateKey) {
+    throw new KmipError(ResultReason.InvalidField, 'key pairs are made with Create Key Pair');
+  }
+  throw new KmipError(ResultReason.InvalidField, `objects of type ${objectType} cannot be created`);
+}
+
+export async function create(ctx: OpContext, payload: TtlvItem): Promise<TtlvItem[]> {
+  const objectType = need('enum', payload, Tag.ObjectType);
+  const attrs = requestAttributes(payload);
+  checkClientAttributes(ctx, attrs);
+  const { body, secret } = generate(objectType, attrs);
+  try {
+    const obj = newObject(ctx, objectType, attrs, body);
+    if (!attr(obj.attrs, 'Cryptographic Length') && objectType === ObjectType.SecretData) {
+      obj.attrs.push({ key: 'Cryptographic Length', value: int(Tag.CryptographicLength, secret.length * 8) });
+    }
+    const material = encode(body);
+    await ctx.tx.insert(toRecord(obj), material);
+    material.fill(0);
+    ctx.placeholder = obj.uid;
+    return [enm(Tag.ObjectType, objectType), uidItem(obj.uid)];
+  } finally {
+    secret.fill(0);
+    wipe(body);
+  }
+}
+
+export async function register(ctx: OpContext, payload: TtlvItem): Promise<TtlvItem[]> {
+  const objectType = need('enum', payload, Tag.ObjectType);
+  const body = objectFromPayload(payload, objectType);
+  const attrs = requestAttributes(payload);
+  checkClientAttributes(ctx, attrs);
+  // What the Key Block says of itself fills in what the template leaves out.
+  for (const a of keyBlockAttributes(body)) if (!attrs.some((b) => b.key === a.key)) attrs.push(a);
+  if (objectType === ObjectType.OpaqueObject) {
+    attrs.push({ key: 'Opaque Data Type', value: enm(Tag.OpaqueDataType, read.enum(child(body, Tag.OpaqueDataType))!) });
+  }
+  if (objectType === ObjectType.Certificate) {
+    attrs.push({ key: 'Certificate Type', value: enm(Tag.CertificateType, read.enum(child(body, Tag.CertificateType))!) });
+    attrs.push({ key: 'Certificate Length', value: int(Tag.CertificateLength, read.bytes(child(body, Tag.CertificateValue))!.length) });
+  }
+  const obj = newObject(ctx, objectType, attrs, body);
+  const material = encode(body);
+  await ctx.tx.insert(toRecord(obj), material);
+  material.fill(0);
+  ctx.placeholder = obj.uid;
+  return [uidItem(obj.uid)];
+}
