@@ -52,7 +52,7 @@ export interface LoadOptions {
 /** Loads an object the principal may use for `operation`, with date-driven state changes applied. */
 export async function load(ctx: OpContext, uid: string, operation: number, opts: LoadOptions = {}): Promise<ManagedObject> {
   const rec = await ctx.tx.get(uid);
-  if (!rec) throw notFound(uid);
+  if (!rec) throw ctx.v >= 20 ? new KmipError(ResultReason.ObjectNotFound, `no object ${JSON.stringify(uid)}`) : notFound(uid);
   if (rec.owner !== ctx.principal) {
     const grants = await ctx.tx.grants(uid);
     if (!grants.some((g) => g.principal === ctx.principal && g.operations.includes(operation))) {

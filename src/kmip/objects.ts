@@ -19,6 +19,7 @@ export const OBJECT_TAGS: Readonly<Record<number, number>> = {
   [ObjectType.OpaqueObject]: Tag.OpaqueObject,
   [ObjectType.PGPKey]: Tag.PGPKey,
   [ObjectType.CertificateRequest]: Tag.CertificateRequest,
+  [ObjectType.Template]: Tag.Template,
 };
 
 /** Object types Register accepts (Split Key, PGP Key and Certificate Request are not managed yet). */
@@ -29,6 +30,7 @@ export const REGISTRABLE: readonly number[] = [
   ObjectType.PrivateKey,
   ObjectType.SecretData,
   ObjectType.OpaqueObject,
+  ObjectType.Template, // KMIP 1.x only
 ];
 
 const KEY_BLOCK_TYPES = new Set<number>([ObjectType.SymmetricKey, ObjectType.PublicKey, ObjectType.PrivateKey, ObjectType.SecretData]);
@@ -55,6 +57,9 @@ export function objectFromPayload(payload: TtlvItem, objectType: number): Struct
   } else if (objectType === ObjectType.OpaqueObject) {
     if (read.enum(child(obj, Tag.OpaqueDataType)) === undefined) throw invalidField('Opaque Data Type missing');
     if (read.bytes(child(obj, Tag.OpaqueDataValue)) === undefined) throw invalidField('Opaque Data Value missing');
+  } else if (objectType === ObjectType.Template) {
+    for (const a of obj.value) if (a.tag !== Tag.Attribute) throw invalidField('a Template holds only Attributes');
+    for (const a of obj.value) fromAttribute1x(a);
   } else if (objectType === ObjectType.Certificate) {
     if (read.enum(child(obj, Tag.CertificateType)) === undefined) throw invalidField('Certificate Type missing');
     if (read.bytes(child(obj, Tag.CertificateValue)) === undefined) throw invalidField('Certificate Value missing');

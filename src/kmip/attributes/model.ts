@@ -88,7 +88,7 @@ export function fromTemplateAttribute(item: TtlvItem | undefined): Attr[] {
   const s = read.struct(item)!;
   const out: Attr[] = [];
   for (const c of s.value) {
-    if (c.tag === Tag.Name) throw new KmipError(ResultReason.FeatureNotSupported, 'Templates are not supported');
+    if (c.tag === Tag.Name) continue; // a Template's name: the caller merges that Template's attributes
     if (c.tag !== Tag.Attribute) throw invalidField(`${tagName(c.tag)} in ${tagName(s.tag)}`);
     out.push(fromAttribute1x(c).attr);
   }

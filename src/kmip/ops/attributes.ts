@@ -11,7 +11,7 @@ import { KmipError, invalidField } from '../errors.js';
 import { child, children, itemEquals, read, struct, text } from '../items.js';
 import { applyDates, load, save, uidOf, wrongState, type OpContext, Operation } from '../context.js';
 import { stateOf, uidItem, type ManagedObject } from '../object.js';
-import { readOnly, singleValued } from './common.js';
+import { checkNamesUnique, readOnly, singleValued } from './common.js';
 
 /** Whether an attribute exists in the negotiated version's object model (2.0 dropped some, added others). */
 function inVersion(ctx: OpContext, key: string): boolean {
@@ -92,22 +92,6 @@ function checkWritable(ctx: OpContext, obj: ManagedObject, key: string, mode: 'a
   }
 }
 
-function checkNameUnique(ctx: OpContext, attr: Attr, owner: Promise<boolean>): Promise<void> {
-  void ctx;
-  return owner.then((taken) => {
-    if (taken) throw new KmipError(ResultReason.NonUniqueNameAttribute, 'another object already has this Name');
-  });
-}
-
-/** A Name must be unique among the principal's objects (the spec's Non Unique Name Attribute). */
-async function nameTaken(ctx: OpContext, obj: ManagedObject, attr: Attr): Promise<boolean> {
-  if (attr.key !== 'Name') return false;
-  const v = attr.value.type === ItemType.Structure ? read.text(child(attr.value, Tag.NameValue)) : undefined;
-  if (v === undefined) return false;
-  const hits = await ctx.tx.query({ name: v, visibleTo: ctx.principal });
-  return hits.some((h) => h.uid !== obj.uid);
-}
-
 async function finish(ctx: OpContext, obj: ManagedObject): Promise<void> {
   await save(ctx, obj);
   await applyDates(ctx, obj);
@@ -122,7 +106,7 @@ export async function addAttribute(ctx: OpContext, payload: TtlvItem | undefined
   const k = kindOf(attr.key)!;
   const existing = indexed(obj, attr.key);
   if (k.kind === 'standard' && !k.def.multi && existing.length > 0) throw singleValued(ctx, `${attr.key} already has a value`);
-  await checkNameUnique(ctx, attr, nameTaken(ctx, obj, attr));
+  await checkNamesUnique(ctx, [attr], obj);
   obj.attrs.push(attr);
   await finish(ctx, obj);
   return ctx.v >= 20 ? [uidItem(uid)] : [uidItem(uid), toAttribute1x(attr, existing.length)];
@@ -163,7 +147,7 @@ export async function modifyAttribute(ctx: OpContext, payload: TtlvItem | undefi
   }
   if (!target) throw notFoundAttr(ctx, attr.key);
   checkWritable(ctx, obj, attr.key, 'modify');
-  if (!itemEquals(obj.attrs[target.at].value, attr.value)) await checkNameUnique(ctx, attr, nameTaken(ctx, obj, attr));
+  if (!itemEquals(obj.attrs[target.at].value, attr.value)) await checkNamesUnique(ctx, [attr], obj, obj.attrs[target.at].value);
   obj.attrs[target.at] = attr;
   await finish(ctx, obj);
   return ctx.v >= 20 ? [uidItem(uid)] : [uidItem(uid), toAttribute1x(attr, target.index)];

@@ -3,28 +3,61 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { KeyFormatType, ObjectType, ResultReason, State, Tag } from '../../dict/index.js';
 import type { StructureItem, TtlvItem } from '../../ttlv/types.js';
-import { fromAttributes2x, fromTemplateAttribute, kindOf, type Attr } from '../attributes/model.js';
+import { fromAttribute1x, fromAttributes2x, fromTemplateAttribute, kindOf, type Attr } from '../attributes/model.js';
+import { decode } from '../../ttlv/index.js';
 import { clientOwnsCustom } from '../attributes/registry.js';
 import { KmipError } from '../errors.js';
-import { bool, bytes, child, date, enm, int, read, text } from '../items.js';
+import { bool, bytes, child, children, date, enm, int, read, text } from '../items.js';
 import type { OpContext } from '../context.js';
 import { digestOf, hasKeyBlock, keyBlockOf } from '../objects.js';
 import type { ManagedObject } from '../object.js';
 
-/** The attributes a Create/Register/Locate-style payload carries (Template-Attribute or Attributes). */
-export function requestAttributes(payload: TtlvItem | undefined): Attr[] {
+/**
+ * The attributes a Create/Register/Re-key payload carries: a 1.x Template-Attribute (whose Names refer to
+ * registered Templates, merged first) or 2.x Attributes. Explicit values override a template's
+ * single-valued ones and add to its multi-valued ones.
+ */
+export async function requestAttributes(ctx: OpContext, payload: TtlvItem | undefined): Promise<Attr[]> {
   const tmpl = child(payload, Tag.TemplateAttribute);
-  const attrs = child(payload, Tag.Attributes);
-  return [...fromTemplateAttribute(tmpl), ...fromAttributes2x(attrs)];
+  const explicit = [...fromTemplateAttribute(tmpl), ...fromAttributes2x(child(payload, Tag.Attributes))];
+  if (!tmpl) return explicit;
+  const inherited: Attr[] = [];
+  for (const n of children(tmpl, Tag.Name)) inherited.push(...(await templateAttributes(ctx, n)));
+  const overridden = new Set(explicit.filter((a) => !isMulti(a.key)).map((a) => a.key));
+  return [...inherited.filter((a) => !overridden.has(a.key)), ...explicit];
 }
 
+const isMulti = (key: string): boolean => {
+  const k = kindOf(key);
+  return k?.kind !== 'standard' || k.def.multi;
+};
+
+/** The attributes of the Template a 1.x Template-Attribute names. */
+async function templateAttributes(ctx: OpContext, name: TtlvItem): Promise<Attr[]> {
+  const value = read.text(child(name, Tag.NameValue));
+  if (value === undefined) throw new KmipError(ResultReason.InvalidField, 'a template Name needs a Name Value');
+  const [rec] = await ctx.tx.query({ visibleTo: ctx.principal, objectTypes: [ObjectType.Template], name: value, limit: 1 });
+  if (!rec) throw new KmipError(ResultReason.ItemNotFound, `no Template named ${JSON.stringify(value)}`);
+  const material = await ctx.tx.getMaterial(rec.uid);
+  if (!material) throw new KmipError(ResultReason.ItemNotFound, `Template ${JSON.stringify(value)} is destroyed`);
+  const body = decode(material);
+  return children(body, Tag.Attribute).map((a) => fromAttribute1x(a).attr);
+}
+
+/** Attributes the server derives from a registered object, which a client may state when registering it. */
+const DESCRIBES_OBJECT = new Set([
+  'Certificate Type', 'Certificate Length', 'Digital Signature Algorithm', 'X.509 Certificate Identifier',
+  'X.509 Certificate Subject', 'X.509 Certificate Issuer', 'Certificate Identifier', 'Certificate Subject',
+  'Certificate Issuer', 'Opaque Data Type', 'Key Format Type',
+]);
+
 /** Attributes the client names in a Create or Register: only those the client may set, single ones once. */
-export function checkClientAttributes(ctx: OpContext, attrs: readonly Attr[]): void {
+export function checkClientAttributes(ctx: OpContext, attrs: readonly Attr[], registering = false): void {
   const seen = new Set<string>();
   for (const a of attrs) {
     const k = kindOf(a.key)!;
     if (k.kind === 'standard') {
-      if (!k.def.clientSets) throw readOnly(ctx, `${a.key} is set by the server`);
+      if (!k.def.clientSets && !(registering && DESCRIBES_OBJECT.has(a.key))) throw readOnly(ctx, `${a.key} is set by the server`);
       if (!k.def.multi && seen.has(a.key)) throw singleValued(ctx, `${a.key} may have only one value`);
     } else if (k.kind === 'custom' && !clientOwnsCustom(a.key)) {
       throw readOnly(ctx, `${a.key}: 'y-' attributes are the server's`);
@@ -76,4 +109,17 @@ export function newObject(ctx: OpContext, objectType: number, clientAttrs: reado
   void int;
   void KeyFormatType;
   return { uid, objectType, owner: ctx.principal, attrs, createdAt: ctx.now, updatedAt: ctx.now, hasMaterial: body !== undefined };
+}
+
+/** Names are unique among a principal's objects (Non Unique Name Attribute); `except` skips one instance. */
+export async function checkNamesUnique(ctx: OpContext, attrs: readonly Attr[], self?: { uid: string; attrs: readonly Attr[] }, except?: TtlvItem): Promise<void> {
+  for (const a of attrs) {
+    if (a.key !== 'Name') continue;
+    const value = read.text(child(a.value, Tag.NameValue));
+    if (value === undefined) continue;
+    const clash = (ctx.v >= 20 || self) && (
+      (await ctx.tx.query({ name: value, visibleTo: ctx.principal, limit: 2 })).some((r) => r.uid !== self?.uid) ||
+      (self?.attrs ?? []).some((b) => b.key === 'Name' && b.value !== except && read.text(child(b.value, Tag.NameValue)) === value));
+    if (clash) throw new KmipError(ResultReason.NonUniqueNameAttribute, `the name ${JSON.stringify(value)} is already in use`);
+  }
 }

@@ -9,7 +9,7 @@ import { bytes, child, enm, int, need, read, struct } from '../items.js';
 import type { OpContext } from '../context.js';
 import { toRecord, uidItem } from '../object.js';
 import { keyBlockAttributes, objectFromPayload, symmetricKey, wipe } from '../objects.js';
-import { checkClientAttributes, newObject, requestAttributes } from './common.js';
+import { checkClientAttributes, checkNamesUnique, newObject, requestAttributes } from './common.js';
 
 /** Key lengths (bits) a generated symmetric key may have, per algorithm; others: any multiple of 8 up to 4096. */
 const SYMMETRIC_LENGTHS: Readonly<Record<number, readonly number[]>> = {
@@ -69,8 +69,9 @@ function generate(objectType: number, attrs: readonly Attr[]): { body: Structure
 
 export async function create(ctx: OpContext, payload: TtlvItem): Promise<TtlvItem[]> {
   const objectType = need('enum', payload, Tag.ObjectType);
-  const attrs = requestAttributes(payload);
+  const attrs = await requestAttributes(ctx, payload);
   checkClientAttributes(ctx, attrs);
+  await checkNamesUnique(ctx, attrs);
   const { body, secret } = generate(objectType, attrs);
   try {
     const obj = newObject(ctx, objectType, attrs, body);
@@ -91,14 +92,20 @@ export async function create(ctx: OpContext, payload: TtlvItem): Promise<TtlvIte
 export async function register(ctx: OpContext, payload: TtlvItem): Promise<TtlvItem[]> {
   const objectType = need('enum', payload, Tag.ObjectType);
   const body = objectFromPayload(payload, objectType);
-  const attrs = requestAttributes(payload);
-  checkClientAttributes(ctx, attrs);
+  const attrs = await requestAttributes(ctx, payload);
+  checkClientAttributes(ctx, attrs, true);
+  await checkNamesUnique(ctx, attrs);
   // What the Key Block says of itself fills in what the template leaves out.
   for (const a of keyBlockAttributes(body)) if (!attrs.some((b) => b.key === a.key)) attrs.push(a);
-  if (objectType === ObjectType.OpaqueObject) {
+  if (objectType === ObjectType.Template && ctx.v >= 20) throw new KmipError(ResultReason.InvalidField, 'Templates were removed in KMIP 2.0');
+  if (objectType === ObjectType.OpaqueObject && !attrs.some((a) => a.key === 'Opaque Data Type')) {
     attrs.push({ key: 'Opaque Data Type', value: enm(Tag.OpaqueDataType, read.enum(child(body, Tag.OpaqueDataType))!) });
   }
   if (objectType === ObjectType.Certificate) {
+    for (const key of ['Certificate Type', 'Certificate Length']) {
+      const i = attrs.findIndex((a) => a.key === key);
+      if (i >= 0) attrs.splice(i, 1); // the certificate itself is the authority on these
+    }
     attrs.push({ key: 'Certificate Type', value: enm(Tag.CertificateType, read.enum(child(body, Tag.CertificateType))!) });
     attrs.push({ key: 'Certificate Length', value: int(Tag.CertificateLength, read.bytes(child(body, Tag.CertificateValue))!.length) });
   }

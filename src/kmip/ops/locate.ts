@@ -2,12 +2,11 @@
 // structures by the fields given), Storage Status Mask, Object Group Member, Offset and Maximum Items.
 import { ObjectGroupMember, ResultReason, State, StorageStatusMask, Tag } from '../../dict/index.js';
 import { ItemType, type TtlvItem } from '../../ttlv/types.js';
-import type { Attr } from '../attributes/model.js';
+import { fromAttribute1x, fromAttributes2x, type Attr } from '../attributes/model.js';
 import { KmipError, invalidField } from '../errors.js';
-import { child, int, read, text } from '../items.js';
+import { child, children, int, read, struct, text } from '../items.js';
 import { applyDates, type OpContext } from '../context.js';
 import { fromRecord, stateOf, values, type ManagedObject } from '../object.js';
-import { requestAttributes } from './common.js';
 
 /** Most objects one Locate examines: a filter that matches everything must not load a whole database. */
 export const LOCATE_SCAN_LIMIT = 100_000;
@@ -55,7 +54,11 @@ export async function locate(ctx: OpContext, payload: TtlvItem | undefined): Pro
   if ((max !== undefined && max < 0) || offset < 0) throw invalidField('Maximum Items and Offset Items must not be negative');
   const storage = read.int(child(payload, Tag.StorageStatusMask)) ?? StorageStatusMask.OnLineStorage;
   const groupMember = read.enum(child(payload, Tag.ObjectGroupMember));
-  const attrs: Attr[] = requestAttributes(payload);
+  // 1.x lists Attribute structures in the payload itself; 2.x puts them in Attributes.
+  const attrs: Attr[] = [
+    ...children(payload ?? struct(0, []), Tag.Attribute).map((a) => fromAttribute1x(a).attr),
+    ...fromAttributes2x(child(payload, Tag.Attributes)),
+  ];
 
   const byKey = new Map<string, TtlvItem[]>();
   for (const a of attrs) byKey.set(a.key, [...(byKey.get(a.key) ?? []), a.value]);

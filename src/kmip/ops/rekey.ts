@@ -40,7 +40,7 @@ export async function reKey(ctx: OpContext, payload: TtlvItem | undefined): Prom
   if (algorithm === undefined || bits === undefined || bits % 8 !== 0) {
     throw new KmipError(ResultReason.InvalidField, 'the key lacks the algorithm and length a replacement needs');
   }
-  const extra = requestAttributes(payload);
+  const extra = await requestAttributes(ctx, payload);
   checkClientAttributes(ctx, extra);
   const offset = read.interval(child(payload, Tag.Offset));
 
