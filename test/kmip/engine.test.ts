@@ -177,7 +177,7 @@ describe('batches', () => {
     const r = await e.send(V21, [{ op: Op.AddAttribute, payload: [text(Tag.UniqueIdentifier, b), struct(Tag.NewAttribute, [name2x('a')])] }]);
     expect(r.items[0].reason).toBe(RR.NonUniqueNameAttribute);
     const p = await e.ok(V21, Op.GetAttributes, [text(Tag.UniqueIdentifier, b), enm(Tag.AttributeReference, Tag.Name)]);
-    expect(children(child(p, Tag.Attributes), Tag.Name)).toHaveLength(1);
+    expect(children(child(p, Tag.Attributes)!, Tag.Name)).toHaveLength(1);
     void a;
   });
 });
