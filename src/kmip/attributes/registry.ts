@@ -98,6 +98,14 @@ const ROWS: Row[] = [
   ['Rotate Generation', Tag.RotateGeneration, I, '', 21],
   ['Rotate Latest', Tag.RotateLatest, B, '', 21],
   ['Rotate Date', Tag.RotateDate, D, '', 21],
+  // Certificate Attributes (KMIP 1.2+): the subject and issuer fields of a registered X.509 certificate.
+  ...(['CN', 'O', 'OU', 'Email', 'C', 'ST', 'L', 'UID', 'Serial Number', 'Title', 'DC', 'DN Qualifier'] as const).flatMap((f): Row[] => {
+    const suffix = f.replace(/ /g, '') as 'CN';
+    return [
+      [`Certificate Subject ${f}`, Tag[`CertificateSubject${suffix}`], T, '*', 12],
+      [`Certificate Issuer ${f}`, Tag[`CertificateIssuer${suffix}`], T, '*', 12],
+    ];
+  }),
 ];
 void L;
 

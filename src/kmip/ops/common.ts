@@ -49,6 +49,7 @@ const DESCRIBES_OBJECT = new Set([
   'Certificate Type', 'Certificate Length', 'Digital Signature Algorithm', 'X.509 Certificate Identifier',
   'X.509 Certificate Subject', 'X.509 Certificate Issuer', 'Certificate Identifier', 'Certificate Subject',
   'Certificate Issuer', 'Opaque Data Type', 'Key Format Type',
+  ...['CN', 'O', 'OU', 'Email', 'C', 'ST', 'L', 'UID', 'Serial Number', 'Title', 'DC', 'DN Qualifier'].flatMap((f) => [`Certificate Subject ${f}`, `Certificate Issuer ${f}`]),
 ]);
 
 /** Attributes the client names in a Create or Register: only those the client may set, single ones once. */

@@ -1,6 +1,6 @@
 // Create (symmetric keys and secret data generated here) and Register (any object the client brings).
 import { randomBytes } from 'node:crypto';
-import { CryptographicAlgorithm as Alg, ObjectType, ResultReason, SecretDataType, Tag } from '../../dict/index.js';
+import { CertificateType, CryptographicAlgorithm as Alg, ObjectType, ResultReason, SecretDataType, Tag } from '../../dict/index.js';
 import type { StructureItem, TtlvItem } from '../../ttlv/types.js';
 import { encode } from '../../ttlv/index.js';
 import type { Attr } from '../attributes/model.js';
@@ -8,6 +8,7 @@ import { KmipError, invalidField } from '../errors.js';
 import { bytes, child, enm, int, need, read, struct } from '../items.js';
 import type { OpContext } from '../context.js';
 import { toRecord, uidItem } from '../object.js';
+import { x509Attributes } from '../certificates.js';
 import { keyBlockAttributes, objectFromPayload, symmetricKey, wipe } from '../objects.js';
 import { checkClientAttributes, checkNamesUnique, newObject, requestAttributes } from './common.js';
 
@@ -107,7 +108,16 @@ export async function register(ctx: OpContext, payload: TtlvItem): Promise<TtlvI
       if (i >= 0) attrs.splice(i, 1); // the certificate itself is the authority on these
     }
     attrs.push({ key: 'Certificate Type', value: enm(Tag.CertificateType, read.enum(child(body, Tag.CertificateType))!) });
-    attrs.push({ key: 'Certificate Length', value: int(Tag.CertificateLength, read.bytes(child(body, Tag.CertificateValue))!.length) });
+    const der = read.bytes(child(body, Tag.CertificateValue))!;
+    attrs.push({ key: 'Certificate Length', value: int(Tag.CertificateLength, der.length) });
+    if (read.enum(child(body, Tag.CertificateType)) === CertificateType.X_509) {
+      const derived = x509Attributes(der);
+      for (const a of derived) {
+        const i = attrs.findIndex((b) => b.key === a.key);
+        if (i >= 0) attrs.splice(i, 1);
+      }
+      attrs.push(...derived);
+    }
   }
   const obj = newObject(ctx, objectType, attrs, body);
   const material = encode(body);
