@@ -1,0 +1,375 @@
+// The SQLite store: one better-sqlite3 connection in WAL mode with synchronous=FULL, so a transaction's
+// promise resolves only after its commit is durable; key material is sealed before it is written.
+import { closeSync, constants, openSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { migrate, MIGRATIONS } from './migrations.js';
+import type { Migration } from './migrations.js';
+import { Sealer } from './seal.js';
+import { mapSqliteError, toStoreError } from './sqlerrors.js';
+import { checkRecord, normalizeOperations, StoreBase, TxBase } from './txbase.js';
+import { StoreError } from './types.js';
+import type { Grant, NewObjectRecord, ObjectQuery, ObjectRecord } from './types.js';
+
+export interface SqliteStoreOptions {
+  readonly path: string;
+  /** 32 bytes. The store derives its keys from it and keeps no copy; the caller may zeroize it. */
+  readonly masterKey: Uint8Array;
+  /** How long to wait for another process's write lock before failing with IO. */
+  readonly busyTimeoutMs?: number;
+}
+
+/** Test-only knobs, kept out of the public options. */
+export interface SqliteInternalOptions {
+  readonly migrations?: readonly Migration[];
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+const KCV_KEY = 'key_check_value';
+
+const SELECT_RECORD = `SELECT o.seq, o.uid, o.object_type, o.state, o.owner, o.attributes, o.created_at,
+  o.updated_at, o.revision,
+  (SELECT json_group_array(n.name ORDER BY n.pos) FROM object_names n WHERE n.uid = o.uid) AS names,
+  EXISTS (SELECT 1 FROM material m WHERE m.uid = o.uid) AS has_material
+FROM objects o`;
+
+interface Row {
+  seq: number;
+  uid: string;
+  object_type: number;
+  state: number;
+  owner: string;
+  attributes: Buffer;
+  created_at: number;
+  updated_at: number;
+  revision: number;
+  names: string;
+  has_material: number;
+}
+
+function toRecord(r: Row): ObjectRecord {
+  return {
+    uid: r.uid,
+    objectType: r.object_type,
+    state: r.state,
+    owner: r.owner,
+    // A fresh Uint8Array, not better-sqlite3's Buffer, so both stores hand out the same type.
+    attributes: new Uint8Array(r.attributes),
+    names: JSON.parse(r.names) as string[],
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    seq: r.seq,
+    revision: r.revision,
+    hasMaterial: r.has_material === 1,
+  };
+}
+
+type Stmt = Database.Statement;
+
+class Statements {
+  readonly get: Stmt;
+  readonly exists: Stmt;
+  readonly insert: Stmt;
+  readonly update: Stmt;
+  readonly remove: Stmt;
+  readonly insertName: Stmt;
+  readonly deleteNames: Stmt;
+  readonly getMaterial: Stmt;
+  readonly putMaterial: Stmt;
+  readonly deleteMaterial: Stmt;
+  readonly grants: Stmt;
+  readonly putGrant: Stmt;
+  readonly deleteGrant: Stmt;
+  private readonly queries = new Map<string, Stmt>();
+
+  constructor(private readonly db: Database.Database) {
+    this.get = db.prepare(`${SELECT_RECORD} WHERE o.uid = ?`);
+    this.exists = db.prepare('SELECT 1 FROM objects WHERE uid = ?').pluck();
+    this.insert = db.prepare(`INSERT INTO objects (uid, object_type, state, owner, attributes, created_at, updated_at, revision)
+      VALUES (@uid, @objectType, @state, @owner, @attributes, @createdAt, @updatedAt, 1)`);
+    this.update = db.prepare(`UPDATE objects SET object_type = @objectType, state = @state, owner = @owner,
+      attributes = @attributes, created_at = @createdAt, updated_at = @updatedAt, revision = revision + 1 WHERE uid = @uid`);
+    this.remove = db.prepare('DELETE FROM objects WHERE uid = ?');
+    this.insertName = db.prepare('INSERT INTO object_names (uid, pos, name) VALUES (?, ?, ?)');
+    this.deleteNames = db.prepare('DELETE FROM object_names WHERE uid = ?');
+    this.getMaterial = db.prepare('SELECT sealed FROM material WHERE uid = ?').pluck();
+    this.putMaterial = db.prepare('INSERT INTO material (uid, sealed) VALUES (?, ?) ON CONFLICT (uid) DO UPDATE SET sealed = excluded.sealed');
+    this.deleteMaterial = db.prepare('DELETE FROM material WHERE uid = ?');
+    this.grants = db.prepare('SELECT principal, operations FROM grants WHERE uid = ? ORDER BY principal');
+    this.putGrant = db.prepare('INSERT INTO grants (uid, principal, operations) VALUES (?, ?, ?) ON CONFLICT (uid, principal) DO UPDATE SET operations = excluded.operations');
+    this.deleteGrant = db.prepare('DELETE FROM grants WHERE uid = ? AND principal = ?');
+  }
+
+  /** One prepared statement per combination of query fields (at most 2^6), built on first use. */
+  query(q: ObjectQuery): { stmt: Stmt; params: Record<string, unknown> } {
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (q.visibleTo !== undefined) {
+      where.push('(o.owner = @visibleTo OR EXISTS (SELECT 1 FROM grants g WHERE g.uid = o.uid AND g.principal = @visibleTo))');
+      params.visibleTo = q.visibleTo;
+    }
+    // Lists travel as one JSON parameter: no limit on their length from SQLite's variable count.
+    if (q.objectTypes !== undefined) {
+      where.push('o.object_type IN (SELECT value FROM json_each(@objectTypes))');
+      params.objectTypes = JSON.stringify(integers(q.objectTypes, 'objectTypes'));
+    }
+    if (q.states !== undefined) {
+      where.push('o.state IN (SELECT value FROM json_each(@states))');
+      params.states = JSON.stringify(integers(q.states, 'states'));
+    }
+    if (q.name !== undefined) {
+      where.push('o.uid IN (SELECT n.uid FROM object_names n WHERE n.name = @name)');
+      params.name = q.name;
+    }
+    if (q.uids !== undefined) {
+      where.push('o.uid IN (SELECT value FROM json_each(@uids))');
+      params.uids = JSON.stringify(q.uids);
+    }
+    if (q.afterSeq !== undefined) {
+      where.push('o.seq > @afterSeq');
+      params.afterSeq = q.afterSeq;
+    }
+    let sql = `${SELECT_RECORD}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY o.seq`;
+    if (q.limit !== undefined) {
+      sql += ' LIMIT @limit';
+      params.limit = Math.max(0, Math.floor(q.limit));
+    }
+    let stmt = this.queries.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.queries.set(sql, stmt);
+    }
+    return { stmt, params };
+  }
+}
+
+function integers(values: readonly number[], what: string): readonly number[] {
+  for (const v of values) if (!Number.isSafeInteger(v)) throw new TypeError(`query ${what} must be integers`);
+  return values;
+}
+
+function bytes(u: Uint8Array): Buffer {
+  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+}
+
+class SqliteTx extends TxBase {
+  constructor(
+    owner: object,
+    private readonly db: Database.Database,
+    private readonly s: Statements,
+    private readonly sealer: Sealer,
+  ) {
+    super(owner);
+  }
+
+  // Every call runs synchronously and wholly, so calls started side by side cannot interleave.
+  private run<T>(f: () => T): Promise<T> {
+    try {
+      this.live();
+      return Promise.resolve(f());
+    } catch (e) {
+      return Promise.reject(toStoreError(e));
+    }
+  }
+
+  get(uid: string): Promise<ObjectRecord | undefined> {
+    return this.run(() => {
+      const row = this.s.get.get(uid) as Row | undefined;
+      return row && toRecord(row);
+    });
+  }
+
+  getMaterial(uid: string): Promise<Uint8Array | undefined> {
+    return this.run(() => {
+      const sealed = this.s.getMaterial.get(uid) as Buffer | undefined;
+      if (sealed === undefined) return undefined;
+      const plain = this.sealer.open(uid, sealed);
+      // A view, not a copy: the caller's fill(0) then reaches the only plaintext we made.
+      return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
+    });
+  }
+
+  insert(record: NewObjectRecord, material: Uint8Array | null): Promise<void> {
+    return this.run(() => {
+      checkRecord(record);
+      if (this.s.exists.get(record.uid)) throw new StoreError('EXISTS', `object ${record.uid} already exists`);
+      this.s.insert.run(params(record));
+      this.putNames(record);
+      if (material) this.s.putMaterial.run(record.uid, this.sealer.seal(record.uid, material));
+    });
+  }
+
+  update(record: NewObjectRecord, material?: Uint8Array | null): Promise<void> {
+    return this.run(() => {
+      checkRecord(record);
+      if (this.s.update.run(params(record)).changes === 0) throw new StoreError('NOT_FOUND', `object ${record.uid} does not exist`);
+      this.s.deleteNames.run(record.uid);
+      this.putNames(record);
+      if (material === null) this.s.deleteMaterial.run(record.uid);
+      else if (material) this.s.putMaterial.run(record.uid, this.sealer.seal(record.uid, material));
+    });
+  }
+
+  private putNames(record: NewObjectRecord): void {
+    record.names.forEach((name, pos) => this.s.insertName.run(record.uid, pos, name));
+  }
+
+  remove(uid: string): Promise<void> {
+    // Names, material and grants go with it (ON DELETE CASCADE).
+    return this.run(() => void this.s.remove.run(uid));
+  }
+
+  query(q: ObjectQuery): Promise<ObjectRecord[]> {
+    return this.run(() => {
+      const { stmt, params } = this.s.query(q);
+      return (stmt.all(params) as Row[]).map(toRecord);
+    });
+  }
+
+  grants(uid: string): Promise<Grant[]> {
+    return this.run(() =>
+      (this.s.grants.all(uid) as { principal: string; operations: string }[]).map((g) => ({
+        uid,
+        principal: g.principal,
+        operations: JSON.parse(g.operations) as number[],
+      })),
+    );
+  }
+
+  setGrant(uid: string, principal: string, operations: readonly number[]): Promise<void> {
+    return this.run(() => {
+      const ops = normalizeOperations(operations);
+      if (!this.s.exists.get(uid)) throw new StoreError('NOT_FOUND', `object ${uid} does not exist`);
+      if (ops.length === 0) this.s.deleteGrant.run(uid, principal);
+      else this.s.putGrant.run(uid, principal, JSON.stringify(ops));
+    });
+  }
+
+  protected beginSavepoint(id: number): void {
+    this.db.exec(`SAVEPOINT sp${id}`);
+  }
+  protected releaseSavepoint(id: number): void {
+    this.db.exec(`RELEASE sp${id}`);
+  }
+  protected rollbackSavepoint(id: number): void {
+    this.db.exec(`ROLLBACK TO sp${id}`);
+  }
+}
+
+function params(r: NewObjectRecord): Record<string, unknown> {
+  return {
+    uid: r.uid,
+    objectType: r.objectType,
+    state: r.state,
+    owner: r.owner,
+    attributes: bytes(r.attributes),
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  };
+}
+
+export class SqliteStore extends StoreBase<SqliteTx> {
+  readonly kind = 'sqlite' as const;
+  private readonly statements: Statements;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly sealer: Sealer,
+  ) {
+    super();
+    this.statements = new Statements(db);
+  }
+
+  protected begin(): SqliteTx {
+    if (!this.db.open) throw new StoreError('CLOSED', 'the store is closed');
+    try {
+      // IMMEDIATE takes the write lock now, so a transaction never fails midway on another writer.
+      this.db.exec('BEGIN IMMEDIATE');
+    } catch (e) {
+      throw toStoreError(e);
+    }
+    return new SqliteTx(this, this.db, this.statements, this.sealer);
+  }
+
+  protected commit(): void {
+    try {
+      this.db.exec('COMMIT');
+    } catch (e) {
+      const err = toStoreError(e);
+      this.rollback();
+      throw err;
+    }
+  }
+
+  protected rollback(): void {
+    // SQLite may already have rolled back by itself (after SQLITE_FULL, for one).
+    if (!this.db.inTransaction) return;
+    try {
+      this.db.exec('ROLLBACK');
+    } catch (e) {
+      // A connection stuck mid-transaction must not take more writes: closing it discards the
+      // transaction, and later calls fail with CLOSED.
+      this.db.close();
+      throw toStoreError(e);
+    }
+  }
+
+  protected shutdown(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+export async function openSqliteStore(options: SqliteStoreOptions, internal: SqliteInternalOptions = {}): Promise<SqliteStore> {
+  const sealer = new Sealer(options.masterKey);
+  createPrivate(options.path);
+  let db: Database.Database;
+  try {
+    db = new Database(options.path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+  } catch (e) {
+    throw mapSqliteError(e) ?? new StoreError('IO', `cannot open database ${options.path}`, { cause: e });
+  }
+  try {
+    db.pragma('journal_mode = WAL');
+    // FULL: in WAL mode the log is synced at every commit, so an acknowledged write survives a crash.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    // Freed pages (a destroyed key's sealed blob) are overwritten with zeros, not left in the file.
+    db.pragma('secure_delete = ON');
+    if (db.pragma('journal_mode', { simple: true }) !== 'wal') {
+      throw new StoreError('IO', `database ${options.path} cannot use WAL mode (is it on a network file system?)`);
+    }
+    migrate(db, internal.migrations ?? MIGRATIONS);
+    checkMasterKey(db, sealer);
+  } catch (e) {
+    db.close();
+    throw mapSqliteError(e) ?? e;
+  }
+  return new SqliteStore(db, sealer);
+}
+
+// Names, owners and attributes are not sealed: the file is the owner's alone. SQLite gives its -wal and
+// -shm files the database file's mode, so they follow.
+function createPrivate(path: string): void {
+  if (path === '' || path === ':memory:') return;
+  try {
+    closeSync(openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new StoreError('IO', `cannot create database ${path}`, { cause: e });
+  }
+}
+
+// A wrong master key would otherwise surface only at the first Get of some key, possibly much later.
+function checkMasterKey(db: Database.Database, sealer: Sealer): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const stored = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(KCV_KEY) as Buffer | undefined;
+    if (stored === undefined) {
+      db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(KCV_KEY, sealer.keyCheckValue);
+    } else if (!sealer.matchesCheckValue(stored)) {
+      throw new StoreError('SEAL', 'master key does not match this database');
+    }
+    db.exec('COMMIT');
+  } catch (e) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw e;
+  }
+}

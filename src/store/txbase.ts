@@ -1,0 +1,147 @@
+// What both stores share: serialized transactions, their lifecycle, and savepoint bookkeeping. The
+// subclasses supply begin/commit/rollback and the savepoint primitives.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Mutex } from './mutex.js';
+import { StoreError } from './types.js';
+import type { Grant, NewObjectRecord, ObjectQuery, ObjectRecord, Store, StoreTx } from './types.js';
+
+// Which transaction the running code belongs to: a transaction opened from inside another one on the
+// same store would wait for itself forever, so it fails at once instead.
+const current = new AsyncLocalStorage<TxBase>();
+
+export abstract class TxBase implements StoreTx {
+  active = true;
+  /** Set when savepoints were misused; the transaction can then only roll back. */
+  broken: Error | undefined;
+  private readonly savepoints: number[] = [];
+  private nextSavepoint = 0;
+
+  constructor(readonly owner: object) {}
+
+  protected live(): void {
+    if (!this.active) throw new StoreError('CLOSED', 'the transaction has ended');
+    if (this.broken) throw this.broken;
+  }
+
+  protected abstract beginSavepoint(id: number): void;
+  protected abstract releaseSavepoint(id: number): void;
+  protected abstract rollbackSavepoint(id: number): void;
+
+  async savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    this.live();
+    const id = ++this.nextSavepoint;
+    this.beginSavepoint(id);
+    this.savepoints.push(id);
+    let result: T;
+    try {
+      result = await fn();
+    } catch (e) {
+      this.end(id, false);
+      throw e;
+    }
+    this.end(id, true);
+    return result;
+  }
+
+  private end(id: number, keep: boolean): void {
+    if (!this.active) return;
+    if (this.savepoints[this.savepoints.length - 1] !== id) {
+      // Savepoints nest; two running side by side in one transaction cannot be undone separately.
+      this.broken ??= new Error('savepoints of one transaction ran concurrently; the transaction is rolled back');
+      throw this.broken;
+    }
+    this.savepoints.pop();
+    if (!keep) this.rollbackSavepoint(id);
+    this.releaseSavepoint(id);
+  }
+
+  /** Throws when committing now would commit half of something. */
+  checkCommittable(): void {
+    if (this.broken) throw this.broken;
+    if (this.savepoints.length > 0) {
+      throw new StoreError('MISUSE', 'the transaction function returned while a savepoint was still running');
+    }
+  }
+
+  abstract get(uid: string): Promise<ObjectRecord | undefined>;
+  abstract getMaterial(uid: string): Promise<Uint8Array | undefined>;
+  abstract insert(record: NewObjectRecord, material: Uint8Array | null): Promise<void>;
+  abstract update(record: NewObjectRecord, material?: Uint8Array | null): Promise<void>;
+  abstract remove(uid: string): Promise<void>;
+  abstract query(q: ObjectQuery): Promise<ObjectRecord[]>;
+  abstract grants(uid: string): Promise<Grant[]>;
+  abstract setGrant(uid: string, principal: string, operations: readonly number[]): Promise<void>;
+}
+
+export abstract class StoreBase<Tx extends TxBase> implements Store {
+  abstract readonly kind: Store['kind'];
+  private readonly mutex = new Mutex();
+  private closing = false;
+
+  protected abstract begin(): Tx;
+  protected abstract commit(tx: Tx): void;
+  protected abstract rollback(tx: Tx): void;
+  protected abstract shutdown(): void;
+
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    const outer = current.getStore();
+    if (outer?.active && outer.owner === this) {
+      throw new StoreError('MISUSE', 'transaction() called inside a transaction of the same store would wait for itself');
+    }
+    if (this.closing) throw new StoreError('CLOSED', 'the store is closed');
+    const release = await this.mutex.acquire();
+    try {
+      const tx = this.begin();
+      let result: T;
+      try {
+        result = await current.run(tx, () => fn(tx));
+        tx.checkCommittable();
+      } catch (e) {
+        tx.active = false;
+        try {
+          this.rollback(tx);
+        } catch {
+          // The store shut itself down; fn's own error says more about what went wrong.
+        }
+        throw e;
+      }
+      tx.active = false;
+      this.commit(tx);
+      return result;
+    } finally {
+      release();
+    }
+  }
+
+  /** Lets running and queued transactions finish, then closes; later transactions fail with CLOSED. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const release = await this.mutex.acquire();
+    try {
+      this.shutdown();
+    } finally {
+      release();
+    }
+  }
+}
+
+/** Validates what the store will persist, so bad input fails the same way in every store. */
+export function checkRecord(r: NewObjectRecord): void {
+  if (typeof r.uid !== 'string' || r.uid.length === 0) throw new TypeError('record uid must be a non-empty string');
+  if (typeof r.owner !== 'string') throw new TypeError('record owner must be a string');
+  for (const [k, v] of [['objectType', r.objectType], ['state', r.state], ['createdAt', r.createdAt], ['updatedAt', r.updatedAt]] as const) {
+    if (!Number.isSafeInteger(v)) throw new TypeError(`record ${k} must be an integer`);
+  }
+  if (!(r.attributes instanceof Uint8Array)) throw new TypeError('record attributes must be a Uint8Array');
+  if (!Array.isArray(r.names) || r.names.some((n) => typeof n !== 'string')) throw new TypeError('record names must be strings');
+}
+
+export function normalizeOperations(operations: readonly number[]): number[] {
+  for (const op of operations) if (!Number.isSafeInteger(op)) throw new TypeError('grant operations must be integers');
+  return [...new Set(operations)].sort((a, b) => a - b);
+}
+
+/** Byte-wise UTF-8 order, as SQLite's BINARY collation sorts text. */
+export function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
