@@ -412,3 +412,28 @@ describe('Query advertises exactly what works', () => {
     });
   }
 });
+
+describe('grants through the x-kmipkit-grant attribute', () => {
+  const grant = (v: string) => struct(Tag.Attribute, [text(Tag.VendorIdentification, 'x'), text(Tag.AttributeName, 'kmipkit-grant'), text(Tag.AttributeValue, v)]);
+  it('the owner grants Get to bob; bob can Get and Locate it but not Destroy; removing the grant ends it', async () => {
+    const e = await testEngine();
+    const uid = uidIn(await e.ok(V21, Op.Create, aes2x([name2x('shared')])));
+    await e.ok(V21, Op.AddAttribute, [text(Tag.UniqueIdentifier, uid), struct(Tag.NewAttribute, [grant('bob: Get, GetAttributes')])]);
+    await e.ok(V21, Op.Get, uidP(uid), 'bob');
+    const loc = await e.ok(V21, Op.Locate, [struct(Tag.Attributes, [name2x('shared')])], 'bob');
+    expect(children(loc, Tag.UniqueIdentifier).map(read.text)).toEqual([uid]);
+    expect((await e.send(V21, [{ op: Op.Destroy, payload: uidP(uid) }], [], 'bob')).items[0].reason).toBe(RR.PermissionDenied);
+    // bob cannot widen his own grant, even with Get Attributes granted.
+    const widen = await e.send(V21, [{ op: Op.AddAttribute, payload: [text(Tag.UniqueIdentifier, uid), struct(Tag.NewAttribute, [grant('bob: Destroy')])] }], [], 'bob');
+    expect(widen.items[0].reason).toBe(RR.PermissionDenied);
+    await e.ok(V21, Op.DeleteAttribute, [text(Tag.UniqueIdentifier, uid), struct(Tag.AttributeReference, [text(Tag.VendorIdentification, 'x'), text(Tag.AttributeName, 'kmipkit-grant')])]);
+    expect((await e.send(V21, [{ op: Op.Get, payload: uidP(uid) }], [], 'bob')).items[0].reason).toBe(RR.PermissionDenied);
+  });
+  it('a malformed grant is refused and writes nothing', async () => {
+    const e = await testEngine();
+    const r = await e.send(V21, [{ op: Op.Create, payload: aes2x([grant('bob: Fly')]) }]);
+    expect(r.items[0].reason).toBe(RR.InvalidField);
+    const all = await e.ok(V21, Op.Locate, []);
+    expect(read.int(child(all, Tag.LocatedItems))).toBe(0);
+  });
+});

@@ -11,6 +11,7 @@ import { KmipError, invalidField } from '../errors.js';
 import { child, children, itemEquals, read, struct, text } from '../items.js';
 import { applyDates, load, save, uidOf, wrongState, type OpContext, Operation } from '../context.js';
 import { stateOf, uidItem, type ManagedObject } from '../object.js';
+import { GRANT_ATTRIBUTE, checkGrantChange, syncGrants } from '../grants.js';
 import { checkNamesUnique, readOnly, singleValued } from './common.js';
 
 /** Whether an attribute exists in the negotiated version's object model (2.0 dropped some, added others). */
@@ -92,8 +93,9 @@ function checkWritable(ctx: OpContext, obj: ManagedObject, key: string, mode: 'a
   }
 }
 
-async function finish(ctx: OpContext, obj: ManagedObject): Promise<void> {
+async function finish(ctx: OpContext, obj: ManagedObject, touched?: string): Promise<void> {
   await save(ctx, obj);
+  if (touched === GRANT_ATTRIBUTE) await syncGrants(ctx, obj);
   await applyDates(ctx, obj);
   ctx.placeholder = obj.uid;
 }
@@ -103,12 +105,13 @@ export async function addAttribute(ctx: OpContext, payload: TtlvItem | undefined
   const obj = await load(ctx, uid, Operation.AddAttribute);
   const attr = ctx.v >= 20 ? newAttribute(payload) : fromAttribute1x(need1x(payload)).attr;
   checkWritable(ctx, obj, attr.key, 'add');
+  checkGrantChange(ctx, obj, [attr]);
   const k = kindOf(attr.key)!;
   const existing = indexed(obj, attr.key);
   if (k.kind === 'standard' && !k.def.multi && existing.length > 0) throw singleValued(ctx, `${attr.key} already has a value`);
   await checkNamesUnique(ctx, [attr], obj);
   obj.attrs.push(attr);
-  await finish(ctx, obj);
+  await finish(ctx, obj, attr.key);
   return ctx.v >= 20 ? [uidItem(uid)] : [uidItem(uid), toAttribute1x(attr, existing.length)];
 }
 
@@ -120,9 +123,10 @@ export async function setAttribute(ctx: OpContext, payload: TtlvItem | undefined
   if (k.kind === 'standard' && k.def.multi) throw new KmipError(ResultReason.MultiValuedAttribute, `${attr.key} is multi-valued: use Add or Modify Attribute`);
   const existing = indexed(obj, attr.key);
   checkWritable(ctx, obj, attr.key, existing.length ? 'modify' : 'add');
+  checkGrantChange(ctx, obj, [attr]);
   if (existing.length) obj.attrs[existing[0].at] = attr;
   else obj.attrs.push(attr);
-  await finish(ctx, obj);
+  await finish(ctx, obj, attr.key);
   return [uidItem(uid)];
 }
 
@@ -147,9 +151,10 @@ export async function modifyAttribute(ctx: OpContext, payload: TtlvItem | undefi
   }
   if (!target) throw notFoundAttr(ctx, attr.key);
   checkWritable(ctx, obj, attr.key, 'modify');
+  checkGrantChange(ctx, obj, [attr]);
   if (!itemEquals(obj.attrs[target.at].value, attr.value)) await checkNamesUnique(ctx, [attr], obj, obj.attrs[target.at].value);
   obj.attrs[target.at] = attr;
-  await finish(ctx, obj);
+  await finish(ctx, obj, attr.key);
   return ctx.v >= 20 ? [uidItem(uid)] : [uidItem(uid), toAttribute1x(attr, target.index)];
 }
 
@@ -178,9 +183,10 @@ export async function deleteAttribute(ctx: OpContext, payload: TtlvItem | undefi
   }
   if (targets.length === 0) throw notFoundAttr(ctx, key);
   checkWritable(ctx, obj, key, 'delete');
+  checkGrantChange(ctx, obj, targets.map((t) => t.attr));
   const drop = new Set(targets.map((t) => t.at));
   obj.attrs = obj.attrs.filter((_, i) => !drop.has(i));
-  await finish(ctx, obj);
+  await finish(ctx, obj, key);
   return ctx.v >= 20 ? [uidItem(uid)] : [uidItem(uid), toAttribute1x(targets[0].attr, targets[0].index)];
 }
 

@@ -9,6 +9,7 @@ import { bytes, child, enm, int, need, read, struct } from '../items.js';
 import type { OpContext } from '../context.js';
 import { toRecord, uidItem } from '../object.js';
 import { x509Attributes } from '../certificates.js';
+import { checkGrantChange, syncGrants } from '../grants.js';
 import { keyBlockAttributes, objectFromPayload, symmetricKey, wipe } from '../objects.js';
 import { checkClientAttributes, checkNamesUnique, newObject, requestAttributes } from './common.js';
 
@@ -79,9 +80,11 @@ export async function create(ctx: OpContext, payload: TtlvItem): Promise<TtlvIte
     if (!attr(obj.attrs, 'Cryptographic Length') && objectType === ObjectType.SecretData) {
       obj.attrs.push({ key: 'Cryptographic Length', value: int(Tag.CryptographicLength, secret.length * 8) });
     }
+    checkGrantChange(ctx, obj, attrs);
     const material = encode(body);
     await ctx.tx.insert(toRecord(obj), material);
     material.fill(0);
+    await syncGrants(ctx, obj);
     ctx.placeholder = obj.uid;
     return [enm(Tag.ObjectType, objectType), uidItem(obj.uid)];
   } finally {
@@ -120,9 +123,11 @@ export async function register(ctx: OpContext, payload: TtlvItem): Promise<TtlvI
     }
   }
   const obj = newObject(ctx, objectType, attrs, body);
+  checkGrantChange(ctx, obj, attrs);
   const material = encode(body);
   await ctx.tx.insert(toRecord(obj), material);
   material.fill(0);
+  await syncGrants(ctx, obj);
   ctx.placeholder = obj.uid;
   return [uidItem(obj.uid)];
 }
