@@ -106,10 +106,11 @@ export function createEngine(options: EngineOptions): MessageHandler {
     );
   }
 
-  async function runItem(ctx: OpContext, tx: StoreTx, op: number, payload: TtlvItem | undefined): Promise<TtlvItem[]> {
+  // A lone item needs no savepoint: when it fails, the whole transaction rolls back.
+  async function runItem(ctx: OpContext, tx: StoreTx, op: number, payload: TtlvItem | undefined, alone: boolean): Promise<TtlvItem[]> {
     const def = OPS.get(op);
     if (!def || def.since > ctx.v) throw new KmipError(ResultReason.OperationNotSupported, `operation ${op} is not supported at ${ctx.version.major}.${ctx.version.minor}`);
-    return tx.savepoint(async () => def.fn(ctx, payload));
+    return alone ? def.fn(ctx, payload) : tx.savepoint(async () => def.fn(ctx, payload));
   }
 
   async function runBatch(msg: RequestMessage, client: ClientIdentity, now: number): Promise<Uint8Array> {
@@ -130,13 +131,14 @@ export function createEngine(options: EngineOptions): MessageHandler {
           const base = { operation: item.operation, uniqueBatchItemId: item.uniqueBatchItemId };
           const started = Date.now();
           try {
-            const payload = await runItem(ctx, tx, item.operation, item.payload);
+            const payload = await runItem(ctx, tx, item.operation, item.payload, msg.items.length === 1);
             items.push({ ...base, status: ResultStatus.Success, payload });
             logEvent({ event: 'operation', operation: item.operation, principal: client.principal, status: 'success', ms: Date.now() - started });
           } catch (err) {
             const e = asKmipError(err, logEvent);
             items.push(failure(e, base));
             logEvent({ event: 'operation', operation: item.operation, principal: client.principal, status: 'failed', reason: e.reason, ms: Date.now() - started });
+            if (msg.items.length === 1) throw new Rollback(items);
             if (header.errorContinuation === BatchErrorContinuationOption.Continue) continue;
             if (header.errorContinuation === BatchErrorContinuationOption.Undo) {
               throw new Rollback(items.map((it) => (it.status === ResultStatus.Success ? { ...it, status: ResultStatus.OperationUndone, payload: undefined } : it)));

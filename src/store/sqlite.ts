@@ -80,6 +80,14 @@ class Statements {
   readonly putGrant: Stmt;
   readonly deleteGrant: Stmt;
   private readonly queries = new Map<string, Stmt>();
+  // BEGIN, COMMIT and savepoints as prepared statements: db.exec() parses its SQL on every call.
+  private readonly controls = new Map<string, Stmt>();
+
+  control(sql: string): Stmt {
+    let stmt = this.controls.get(sql);
+    if (!stmt) this.controls.set(sql, (stmt = this.db.prepare(sql)));
+    return stmt;
+  }
 
   constructor(private readonly db: Database.Database) {
     this.get = db.prepare(`${SELECT_RECORD} WHERE o.uid = ?`);
@@ -245,13 +253,13 @@ class SqliteTx extends TxBase {
   }
 
   protected beginSavepoint(id: number): void {
-    this.db.exec(`SAVEPOINT sp${id}`);
+    this.s.control(`SAVEPOINT sp${id}`).run();
   }
   protected releaseSavepoint(id: number): void {
-    this.db.exec(`RELEASE sp${id}`);
+    this.s.control(`RELEASE sp${id}`).run();
   }
   protected rollbackSavepoint(id: number): void {
-    this.db.exec(`ROLLBACK TO sp${id}`);
+    this.s.control(`ROLLBACK TO sp${id}`).run();
   }
 }
 
@@ -283,7 +291,7 @@ export class SqliteStore extends StoreBase<SqliteTx> {
     if (!this.db.open) throw new StoreError('CLOSED', 'the store is closed');
     try {
       // IMMEDIATE takes the write lock now, so a transaction never fails midway on another writer.
-      this.db.exec('BEGIN IMMEDIATE');
+      this.statements.control('BEGIN IMMEDIATE').run();
     } catch (e) {
       throw toStoreError(e);
     }
@@ -292,7 +300,7 @@ export class SqliteStore extends StoreBase<SqliteTx> {
 
   protected commit(): void {
     try {
-      this.db.exec('COMMIT');
+      this.statements.control('COMMIT').run();
     } catch (e) {
       const err = toStoreError(e);
       this.rollback();
