@@ -2,6 +2,7 @@
 // kmipkit command line. Subcommands live in their own modules.
 import { Command } from 'commander';
 import { registerDecode } from './decode.js';
+import { registerServerCommands } from './serve.js';
 import { codecInfo } from '../ttlv/index.js';
 
 const program = new Command();
@@ -10,6 +11,7 @@ program
   .description('KMIP toolkit: codec, server, client')
   .version(`0.1.0 (${codecInfo.native ? 'native' : 'pure-TS'} codec)`);
 registerDecode(program);
+registerServerCommands(program);
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`kmipkit: ${err.message}\n`);
   process.exit(1);

@@ -1,0 +1,105 @@
+// What the harness talks to: our own server started in-process (fresh per file), PyKMIP started per
+// file (fresh database), or an external server given by address and certificates (shared state).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConformanceError } from './errors.js';
+
+export interface Target {
+  name: string;
+  host: string;
+  port: number;
+  ca: string;
+  cert: string;
+  key: string;
+  close(): Promise<void>;
+}
+
+export interface TargetFactory {
+  /** Shown in the report header. */
+  describe: string;
+  /** True when each file gets a new server with empty state. */
+  fresh: boolean;
+  start(): Promise<Target>;
+}
+
+/** The shape `createServer` from src/server/index.ts resolves to (coded against its announced contract). */
+interface InProcessServer {
+  address: { host: string; port: number };
+  certificates: { caPem: string; clientCertPem: string; clientKeyPem: string };
+  close(): Promise<void>;
+}
+type CreateServer = (opts: { port: number; store: 'memory' }) => Promise<InProcessServer>;
+
+// A computed specifier: the server module may not exist yet in a checkout, and only this target needs it.
+const SERVER_MODULE = ['..', 'server', 'index.js'].join('/');
+
+export function inProcessTarget(): TargetFactory {
+  let create: CreateServer | undefined;
+  return {
+    describe: 'kmipkit server (in-process, in-memory store, fresh per file)',
+    fresh: true,
+    async start() {
+      if (!create) {
+        try {
+          const mod = (await import(SERVER_MODULE)) as { createServer?: CreateServer };
+          if (typeof mod.createServer !== 'function') throw new Error('it exports no createServer');
+          create = mod.createServer;
+        } catch (e) {
+          throw new ConformanceError('SERVER_MODULE', `cannot load the in-process server (src/server/index.ts): ${(e as Error).message}`);
+        }
+      }
+      const s = await create({ port: 0, store: 'memory' });
+      return {
+        name: `kmipkit at ${s.address.host}:${s.address.port}`,
+        host: s.address.host,
+        port: s.address.port,
+        ca: s.certificates.caPem,
+        cert: s.certificates.clientCertPem,
+        key: s.certificates.clientKeyPem,
+        close: () => s.close(),
+      };
+    },
+  };
+}
+
+export interface ExternalOptions {
+  server: string;
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+function parseHostPort(s: string): { host: string; port: number } {
+  const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(s);
+  if (!m || Number(m[2]) > 65535) throw new ConformanceError('BAD_ARGS', `--server wants HOST:PORT, got '${s}'`);
+  return { host: m[1], port: Number(m[2]) };
+}
+
+const readPem = (path: string, what: string) => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConformanceError('BAD_ARGS', `cannot read the ${what} file ${path}: ${(e as Error).message}`);
+  }
+};
+
+/** An already running server: state persists across files (see docs/conformance.md, caveats). */
+export function externalTarget(o: ExternalOptions): TargetFactory {
+  const { host, port } = parseHostPort(o.server);
+  const ca = readPem(o.ca, 'CA');
+  const cert = readPem(o.cert, 'client certificate');
+  const key = readPem(o.key, 'client key');
+  return {
+    describe: `external server ${host}:${port} (shared state across files)`,
+    fresh: false,
+    async start() {
+      return { name: `${host}:${port}`, host, port, ca, cert, key, close: async () => {} };
+    },
+  };
+}
+
+/** A server started with `--data-dir DIR`: certificates from DIR/certs. */
+export function dataDirTarget(dir: string, server: string): TargetFactory {
+  const certs = join(dir, 'certs');
+  return externalTarget({ server, ca: join(certs, 'ca.crt'), cert: join(certs, 'client.crt'), key: join(certs, 'client.key') });
+}
