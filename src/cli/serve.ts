@@ -35,7 +35,7 @@ export function registerServe(program: Command): void {
       [
         '',
         'Environment: KMIPKIT_HOST, KMIPKIT_PORT, KMIPKIT_DATA_DIR, KMIPKIT_STORE (sqlite|memory), KMIPKIT_CONFIG,',
-        '  KMIPKIT_TLS_CA, KMIPKIT_TLS_CERT, KMIPKIT_TLS_KEY, KMIPKIT_MAX_CONNECTIONS, KMIPKIT_BASIC_AUTH_SUITE,',
+        '  KMIPKIT_TLS_CA, KMIPKIT_TLS_CERT, KMIPKIT_TLS_KEY, KMIPKIT_MAX_CONNECTIONS, KMIPKIT_BASIC_AUTH_SUITE, KMIPKIT_PYKMIP_COMPAT,',
         '  KMIPKIT_MASTER_KEY (hex or base64; default: DATA_DIR/master.key, created on first start).',
         'Precedence: defaults < configuration file < environment < flags.',
       ].join('\n'),

@@ -26,6 +26,8 @@ export interface ServerState {
   readonly vendor: string;
   readonly serverName: string;
   log(event: Record<string, unknown>): void;
+  /** Attributes an "all attributes" answer leaves out (EngineOptions.omitFromAllAttributes). */
+  readonly omitFromAll: ReadonlySet<string>;
 }
 
 export function makeContext(base: Omit<OpContext, 'v'>): OpContext {

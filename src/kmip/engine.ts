@@ -30,6 +30,10 @@ export interface EngineOptions {
   credentials?: readonly { username: string; password: string }[];
   vendor?: string;
   serverName?: string;
+  /** Standard attributes left out when a client asks for all attributes (Get Attributes with no names,
+   *  Get Attribute List); asked for by name they are still returned. For clients that cannot decode
+   *  attributes newer than they are (see `pykmipOmissions`). */
+  omitFromAllAttributes?: readonly string[];
 }
 
 type OpFn = (ctx: OpContext, payload: TtlvItem | undefined) => Promise<TtlvItem[]> | TtlvItem[];
@@ -93,6 +97,7 @@ export function createEngine(options: EngineOptions): MessageHandler {
     vendor: options.vendor ?? 'kmipkit',
     serverName: options.serverName ?? 'kmipkit',
     log: logEvent,
+    omitFromAll: new Set(options.omitFromAllAttributes ?? []),
   };
 
   function authenticated(msg: RequestMessage): boolean {

@@ -17,7 +17,7 @@ export interface ServeConfig {
   /** Absolute paths; omitted: development certificates in dataDir/certs. */
   tls?: { ca: string; cert: string; key: string };
   limits: Partial<TransportLimits>;
-  compatibility: { basicAuthenticationSuite: boolean };
+  compatibility: { basicAuthenticationSuite: boolean; pykmip: boolean };
   /** The file that was read, if any. */
   configFile?: string;
 }
@@ -73,7 +73,7 @@ const LIMIT_RANGES: Record<keyof TransportLimits, [number, number]> = {
   maxConnections: [1, MAX_MAX_CONNECTIONS],
   maxMessageSize: [MIN_MESSAGE_SIZE, CODEC_MAX_MESSAGE_SIZE],
 };
-const COMPAT_KEYS = ['basicAuthenticationSuite'] as const;
+const COMPAT_KEYS = ['basicAuthenticationSuite', 'pykmip'] as const;
 
 /** One layer: what it sets, already validated and with paths made absolute. */
 interface Layer {
@@ -83,7 +83,7 @@ interface Layer {
   store?: 'sqlite' | 'memory';
   tls?: Partial<Record<(typeof TLS_KEYS)[number], string>>;
   limits?: Partial<TransportLimits>;
-  compatibility?: { basicAuthenticationSuite?: boolean };
+  compatibility?: { basicAuthenticationSuite?: boolean; pykmip?: boolean };
 }
 
 const typeName = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
@@ -161,11 +161,13 @@ export function parseConfigObject(raw: unknown, source: string, baseDir: string)
   if (obj.compatibility !== undefined) {
     const compat = object(obj.compatibility, source, 'compatibility');
     unknownKeys(compat, COMPAT_KEYS, source, 'compatibility.');
-    if (compat.basicAuthenticationSuite !== undefined) {
-      if (typeof compat.basicAuthenticationSuite !== 'boolean') {
-        throw new ConfigError('ERR_CONFIG_TYPE', source, `compatibility.basicAuthenticationSuite must be true or false (got ${typeName(compat.basicAuthenticationSuite)})`);
+    layer.compatibility = {};
+    for (const k of COMPAT_KEYS) {
+      if (compat[k] === undefined) continue;
+      if (typeof compat[k] !== 'boolean') {
+        throw new ConfigError('ERR_CONFIG_TYPE', source, `compatibility.${k} must be true or false (got ${typeName(compat[k])})`);
       }
-      layer.compatibility = { basicAuthenticationSuite: compat.basicAuthenticationSuite };
+      layer.compatibility[k] = compat[k];
     }
   }
   return layer;
@@ -203,6 +205,7 @@ export const ENV_VARS = {
   KMIPKIT_TLS_KEY: 'tls.key',
   KMIPKIT_MAX_CONNECTIONS: 'limits.maxConnections',
   KMIPKIT_BASIC_AUTH_SUITE: 'compatibility.basicAuthenticationSuite',
+  KMIPKIT_PYKMIP_COMPAT: 'compatibility.pykmip',
   KMIPKIT_CONFIG: '(the configuration file)',
 } as const;
 
@@ -223,9 +226,10 @@ function envLayer(env: NodeJS.ProcessEnv, cwd: string): Layer {
   if ((v = get('KMIPKIT_MAX_CONNECTIONS')) !== undefined) {
     layer.limits = { maxConnections: int(v, 'KMIPKIT_MAX_CONNECTIONS', 'maxConnections', ...LIMIT_RANGES.maxConnections) };
   }
-  if ((v = get('KMIPKIT_BASIC_AUTH_SUITE')) !== undefined) {
-    layer.compatibility = { basicAuthenticationSuite: bool(v, 'KMIPKIT_BASIC_AUTH_SUITE', 'basicAuthenticationSuite') };
-  }
+  const compat: NonNullable<Layer['compatibility']> = {};
+  if ((v = get('KMIPKIT_BASIC_AUTH_SUITE')) !== undefined) compat.basicAuthenticationSuite = bool(v, 'KMIPKIT_BASIC_AUTH_SUITE', 'basicAuthenticationSuite');
+  if ((v = get('KMIPKIT_PYKMIP_COMPAT')) !== undefined) compat.pykmip = bool(v, 'KMIPKIT_PYKMIP_COMPAT', 'pykmip');
+  if (Object.keys(compat).length > 0) layer.compatibility = compat;
   return layer;
 }
 
@@ -271,7 +275,10 @@ export function loadConfig(flags: ConfigFlags = {}, opts: { env?: NodeJS.Process
     dataDir: pick('dataDir') ?? resolve(cwd, DEFAULT_DATA_DIR),
     store: pick('store') ?? 'sqlite',
     limits: merge('limits'),
-    compatibility: { basicAuthenticationSuite: merge('compatibility').basicAuthenticationSuite ?? false },
+    compatibility: {
+      basicAuthenticationSuite: merge('compatibility').basicAuthenticationSuite ?? false,
+      pykmip: merge('compatibility').pykmip ?? false,
+    },
     configFile,
   };
   const tls = merge('tls');

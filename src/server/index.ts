@@ -1,6 +1,7 @@
 // kmipkit/server: a KMIP server in one call. Composes certificates, a store, the engine and the transport.
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { pykmipOmissions } from '../kmip/compat.js';
 import { createEngine } from '../kmip/engine.js';
 import { openStore } from '../store/index.js';
 import { loadOrCreateMasterKey } from '../store/masterkey.js';
@@ -41,7 +42,13 @@ export interface ServerOptions {
   /** 32 bytes sealing key material at rest (sqlite). Default: dataDir/master.key, created when missing. */
   masterKey?: Uint8Array;
   limits?: Partial<TransportLimits>;
-  compatibility?: { basicAuthenticationSuite?: boolean };
+  compatibility?: {
+    /** The KMIP 1.4 Basic Authentication Suite's TLS 1.2 cipher suites, besides the modern ones. */
+    basicAuthenticationSuite?: boolean;
+    /** Serve PyKMIP clients (0.10, 0.11): "all attributes" answers leave out the standard attributes
+     *  its decoder raises on (see `pykmipOmissions`); asked for by name they are still returned. */
+    pykmip?: boolean;
+  };
   /** Structured events; never key material. */
   log?: LogFn;
 }
@@ -127,7 +134,11 @@ export async function createServer(options: ServerOptions = {}): Promise<KmipSer
   let engine: MessageHandler | undefined;
   let transport: Transport;
   try {
-    engine = createEngine({ store, log: options.log });
+    engine = createEngine({
+      store,
+      log: options.log,
+      omitFromAllAttributes: options.compatibility?.pykmip ? pykmipOmissions() : undefined,
+    });
     transport = await startTransport(
       {
         host: options.host ?? '127.0.0.1',

@@ -29,7 +29,7 @@ describe.each(VERSIONS)('PyKMIP client -> PyKMIP server, KMIP %s', (version) => 
       python: server.python, host: server.host, port: server.port,
       ca: server.certs.ca, cert: server.certs.clientCert, key: server.certs.clientKey, version, scenario,
     });
-    expectRun(run, EXPECTED[scenario].pykmip, version);
+    expectRun(run, EXPECTED[scenario].pykmip, version, 'pykmip');
   });
 });
 

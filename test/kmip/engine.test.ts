@@ -9,6 +9,7 @@ import {
 import { encode, ItemType, type TtlvItem } from '../../src/ttlv/index.js';
 import { bytes, date, interval } from '../../src/kmip/items.js';
 import { MAX_BATCH_ITEMS } from '../../src/kmip/message.js';
+import { pykmipOmissions } from '../../src/kmip/compat.js';
 import { child, children, enm, int, read, request, struct, testEngine, text, uidIn } from '../helpers/kmip.js';
 
 const V21 = [2, 1] as const;
@@ -313,6 +314,38 @@ describe('objects and attributes', () => {
     await e.ok(V14, Op.DeleteAttribute, [text(Tag.UniqueIdentifier, uid), text(Tag.AttributeName, 'Name'), int(Tag.AttributeIndex, 0)]);
     const p3 = await e.ok(V14, Op.GetAttributes, [text(Tag.UniqueIdentifier, uid), text(Tag.AttributeName, 'Name')]);
     expect(children(p3, Tag.Attribute).map((a) => read.text(child(child(a, Tag.AttributeValue), Tag.NameValue)))).toEqual(['k1-new']);
+  });
+
+  it('omitFromAllAttributes leaves attributes out of all-attributes answers only', async () => {
+    const plain = await testEngine();
+    const compat = await testEngine({ omitFromAllAttributes: pykmipOmissions() });
+    expect(pykmipOmissions()).toContain('Original Creation Date');
+    expect(pykmipOmissions()).not.toContain('Name');
+    for (const e of [plain, compat]) {
+      const uid = uidIn(await e.ok(V14, Op.Create, aes1x()));
+      const all = children(await e.ok(V14, Op.GetAttributes, uidP(uid)), Tag.Attribute).map((a) => read.text(child(a, Tag.AttributeName)));
+      const list = children(await e.ok(V14, Op.GetAttributeList, uidP(uid)), Tag.AttributeName).map((a) => read.text(a));
+      const named = children(await e.ok(V14, Op.GetAttributes, [...uidP(uid), text(Tag.AttributeName, 'Original Creation Date')]), Tag.Attribute);
+      const omitted = e === compat;
+      expect(all.includes('Original Creation Date')).toBe(!omitted);
+      expect(list.includes('Original Creation Date')).toBe(!omitted);
+      expect(all).toContain('Cryptographic Algorithm');
+      expect(named).toHaveLength(1);
+    }
+  });
+
+  it('an Attribute Reference with an empty Vendor Identification names a standard attribute', async () => {
+    const e = await testEngine();
+    const uid = uidIn(await e.ok(V21, Op.Create, aes2x([name2x('empty-vendor')])));
+    const ref = struct(Tag.AttributeReference, [text(Tag.VendorIdentification, ''), text(Tag.AttributeName, 'Name')]);
+    const got = await e.ok(V21, Op.GetAttributes, [...uidP(uid), ref]);
+    expect(read.text(child(child(child(got, Tag.Attributes), Tag.Name), Tag.NameValue))).toBe('empty-vendor');
+    await e.ok(V21, Op.DeleteAttribute, [...uidP(uid), ref]);
+    const after = await e.ok(V21, Op.GetAttributes, [...uidP(uid), enm(Tag.AttributeReference, Tag.Name)]);
+    expect(child(child(after, Tag.Attributes), Tag.Name)).toBeUndefined();
+    const bad = struct(Tag.AttributeReference, [text(Tag.VendorIdentification, ''), text(Tag.AttributeName, 'No Such Attribute')]);
+    const r = await e.send(V21, [{ op: Op.GetAttributes, payload: [...uidP(uid), bad] }]);
+    expect(r.items[0].reason).toBe(RR.InvalidField);
   });
 
   it('read-only and single-valued attributes are refused with the 2.x reasons', async () => {

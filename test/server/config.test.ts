@@ -39,7 +39,7 @@ describe('precedence', () => {
       dataDir: join(cwd, 'kmipkit-data'),
       store: 'sqlite',
       limits: {},
-      compatibility: { basicAuthenticationSuite: false },
+      compatibility: { basicAuthenticationSuite: false, pykmip: false },
       configFile: undefined,
     });
   });
@@ -51,7 +51,7 @@ describe('precedence', () => {
       dataDir: 'data',
       store: 'memory',
       limits: { maxConnections: 10, idleTimeoutMs: 1000 },
-      compatibility: { basicAuthenticationSuite: true },
+      compatibility: { basicAuthenticationSuite: true, pykmip: true },
     });
     const fromFile = load({ config: cfg });
     // Relative paths in a file are relative to the file.
@@ -62,6 +62,9 @@ describe('precedence', () => {
     const withEnv = load({ config: cfg }, env);
     expect(withEnv).toMatchObject({ host: '10.0.0.2', port: 7000, store: 'sqlite', limits: { maxConnections: 20, idleTimeoutMs: 1000 } });
     expect(withEnv.compatibility.basicAuthenticationSuite).toBe(false);
+    // The file's pykmip survives an environment that sets only the other compatibility key.
+    expect(withEnv.compatibility.pykmip).toBe(true);
+    expect(load({ config: cfg }, { ...env, KMIPKIT_PYKMIP_COMPAT: 'no' }).compatibility.pykmip).toBe(false);
 
     const withFlags = load({ config: cfg, port: '0', host: '127.0.0.1', dataDir: 'elsewhere', memory: true }, env);
     expect(withFlags).toMatchObject({ host: '127.0.0.1', port: 0, dataDir: join(cwd, 'elsewhere'), store: 'memory' });

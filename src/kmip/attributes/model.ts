@@ -106,7 +106,12 @@ export function fromAttribute2x(item: TtlvItem): Attr {
     const value = child(s, Tag.AttributeValue);
     if (vendor === undefined || name === undefined) throw invalidField('a vendor Attribute needs Vendor Identification and Attribute Name');
     if (!value) throw invalidField(`${vendor}-${name} has no Attribute Value`);
-    return { key: `${vendor}-${name}`, value };
+    const key = vendorKey(vendor, name);
+    const def = vendor === '' ? attributeByName(key) : undefined;
+    if (!def) return { key, value };
+    const standard = retag(value, def.tag);
+    checkType(def, standard);
+    return { key, value: standard };
   }
   const key = keyForTag(item.tag);
   const def = attributeByTag(item.tag);
@@ -134,7 +139,17 @@ export function fromAttributeReference(item: TtlvItem): string {
   const vendor = read.text(child(s, Tag.VendorIdentification));
   const name = read.text(child(s, Tag.AttributeName));
   if (vendor === undefined || name === undefined) throw invalidField('Attribute Reference needs Vendor Identification and Attribute Name');
-  return `${vendor}-${name}`;
+  return vendorKey(vendor, name);
+}
+
+/**
+ * The key of a vendor-style reference. An empty Vendor Identification names a standard attribute by
+ * its spec name (PyKMIP's 2.0 client sends `Name` that way); any other vendor keeps its own namespace.
+ */
+function vendorKey(vendor: string, name: string): string {
+  if (vendor !== '') return `${vendor}-${name}`;
+  if (attributeByName(name)) return name;
+  throw invalidField(`an Attribute Reference with no Vendor Identification must name a standard attribute, not ${JSON.stringify(name)}`);
 }
 
 export function toAttributeReference(key: string): TtlvItem {

@@ -33,8 +33,14 @@ function indexed(obj: ManagedObject, key: string): { at: number; index: number; 
   return out;
 }
 
+/** Every attribute key the object has, less those the operator asked to leave out of such answers. */
+function allKeys(ctx: OpContext, obj: ManagedObject): string[] {
+  const keys = [...new Set(obj.attrs.map((a) => a.key))];
+  return ctx.server.omitFromAll.size ? keys.filter((k) => !ctx.server.omitFromAll.has(k)) : keys;
+}
+
 function render(ctx: OpContext, obj: ManagedObject, keys: readonly string[] | undefined): TtlvItem[] {
-  const wanted = keys ?? [...new Set(obj.attrs.map((a) => a.key))];
+  const wanted = keys ?? allKeys(ctx, obj);
   const out: TtlvItem[] = [];
   for (const key of wanted) {
     if (!inVersion(ctx, key)) continue;
@@ -70,7 +76,7 @@ export async function getAttributes(ctx: OpContext, payload: TtlvItem | undefine
 export async function getAttributeList(ctx: OpContext, payload: TtlvItem | undefined): Promise<TtlvItem[]> {
   const uid = uidOf(ctx, payload);
   const obj = await load(ctx, uid, Operation.GetAttributeList, { allowArchived: true });
-  const keys = [...new Set(obj.attrs.map((a) => a.key))].filter((k) => inVersion(ctx, k));
+  const keys = allKeys(ctx, obj).filter((k) => inVersion(ctx, k));
   ctx.placeholder = uid;
   const list = ctx.v >= 20 ? keys.map(toAttributeReference) : keys.map((k) => text(Tag.AttributeName, k));
   return [uidItem(uid), ...list];
