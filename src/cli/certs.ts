@@ -1,6 +1,6 @@
 // `kmipkit certs init`: the development CA, server and client certificates, without starting a server.
 // Exit codes: 0 written; 1 usage, or files already there without --force; 2 could not write.
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CERT_FILES, CertsError } from '../server/certfiles.js';
 
@@ -13,12 +13,14 @@ export function registerCerts(program: Command): void {
   certs
     .command('init')
     .description('create a CA, a server certificate and a client certificate (RSA-2048, PEM)')
-    .option('--dir <dir>', 'where to write them (kmipkit serve reads DATA_DIR/certs)', DEFAULT_CERTS_DIR)
+    .option('--data-dir <dir>', 'the data directory `kmipkit serve --data-dir` will use: writes DIR/certs')
+    .option('--dir <dir>', `where to write them, exactly (default ${DEFAULT_CERTS_DIR}; kmipkit serve reads DATA_DIR/certs)`)
     .option('--force', 'replace files that exist (clients then need the new client certificate)', false)
     .option('--hostname <name>', 'a name or address the server certificate is valid for (repeatable; default localhost, 127.0.0.1, ::1)', collect, [])
     .option('--client-cn <name>', 'subject CN of the client certificate: the principal that owns what the client creates', 'kmipkit-client')
-    .action(async (opts: { dir: string; force: boolean; hostname: string[]; clientCn: string }) => {
-      const dir = resolve(opts.dir);
+    .action(async (opts: { dir?: string; dataDir?: string; force: boolean; hostname: string[]; clientCn: string }) => {
+      if (opts.dir !== undefined && opts.dataDir !== undefined) fail('give --data-dir or --dir, not both', 1);
+      const dir = resolve(opts.dataDir !== undefined ? join(opts.dataDir, 'certs') : (opts.dir ?? DEFAULT_CERTS_DIR));
       const { generateDevCertificates, DEFAULT_HOSTNAMES } = await import('../server/certs.js');
       const hostnames = opts.hostname.length > 0 ? opts.hostname : DEFAULT_HOSTNAMES;
       try {

@@ -171,4 +171,15 @@ describe('kmipkit certs init', () => {
     expect(forced.code).toBe(0);
     expect(readFileSync(join(dir, 'ca.crt'), 'utf8')).not.toBe(ca);
   });
+
+  it('--data-dir DIR writes DIR/certs, where kmipkit serve --data-dir DIR reads them; not with --dir', () => {
+    const data = join(tmp, 'data-for-certs');
+    const r = kmipkit(['certs', 'init', '--data-dir', data]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(join(data, 'certs'));
+    expect(mode(join(data, 'certs', 'server.key'))).toBe(0o600);
+    const both = kmipkit(['certs', 'init', '--data-dir', data, '--dir', join(tmp, 'x')]);
+    expect(both.code).toBe(1);
+    expect(both.err).toMatch(/--data-dir or --dir, not both/);
+  });
 });
