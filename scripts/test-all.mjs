@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The README's test command: dictionary check, the Rust core's own tests, the TypeScript suite with
-// the native scanner required, then with it off. Stops at the first failure.
+// the native scanner required, then with it off, then the conformance run (the OASIS test cases replayed
+// against our server). Stops at the first failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -12,6 +13,7 @@ const steps = [
   ['native addon built', 'node', ['scripts/build-native.mjs']],
   ['vitest, KMIPKIT_NATIVE=require', 'npx', ['vitest', 'run'], { KMIPKIT_NATIVE: 'require' }],
   ['vitest, KMIPKIT_NATIVE=off', 'npx', ['vitest', 'run'], { KMIPKIT_NATIVE: 'off' }],
+  ['conformance: the OASIS test cases against our server', 'node', ['scripts/conformance.mjs']],
 ];
 
 const only = process.argv.slice(2);
