@@ -19,6 +19,28 @@ interface ServeFlags {
 export function registerServerCommands(program: Command): void {
   registerServe(program);
   registerCerts(program);
+  registerCredentials(program);
+}
+
+/** `kmipkit credentials hash`: the passwordHash for a configuration file's credentials entry. */
+export function registerCredentials(program: Command): void {
+  program
+    .command('credentials')
+    .description('Username and Password credentials (a second factor on top of client certificates)')
+    .command('hash')
+    .description('read a password from standard input (one line) and print its scrypt hash for the configuration file')
+    .action(async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      const text = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+      chunks.forEach((c) => c.fill(0));
+      if (text.length === 0) {
+        process.stderr.write('kmipkit credentials hash: no password on standard input (try: printf %s "$PASSWORD" | kmipkit credentials hash)\n');
+        process.exit(1);
+      }
+      const { hashPassword } = await import('../server/credentials.js');
+      process.stdout.write(`${hashPassword(text)}\n`);
+    });
 }
 
 export function registerServe(program: Command): void {
@@ -75,6 +97,7 @@ async function serve(flags: ServeFlags): Promise<void> {
       masterKey,
       limits: config.limits,
       compatibility: config.compatibility,
+      credentials: config.credentials,
       log,
     });
   } catch (err) {
@@ -122,7 +145,7 @@ function printBanner(config: ServeConfig, address: { host: string; port: number 
   const key = certDir ? join(certDir, CERT_FILES.clientKeyPem) : '<its key>';
   const store = config.store === 'sqlite' ? `SQLite ${join(config.dataDir, 'kmipkit.db')}, master key ${join(config.dataDir, 'master.key')}` : 'memory (lost on exit)';
   const lines = [
-    `kmipkit serve: listening on ${address.host}:${address.port} (KMIP over TLS 1.2/1.3, client certificate required${config.compatibility.basicAuthenticationSuite ? ', Basic Authentication Suite ciphers enabled' : ''})`,
+    `kmipkit serve: listening on ${address.host}:${address.port} (KMIP over TLS 1.2/1.3, client certificate required${config.compatibility.basicAuthenticationSuite ? ', Basic Authentication Suite ciphers enabled' : ''}${config.credentials.length ? `, username and password required (${config.credentials.length} credential${config.credentials.length === 1 ? '' : 's'})` : ''})`,
     `  store:        ${store}`,
     `  CA:           ${ca}`,
     `  client cert:  ${cert}`,

@@ -28,6 +28,9 @@ export interface EngineOptions {
   /** When set, every request must carry one of these as a Username and Password Credential (a second
    *  factor on top of the client certificate). */
   credentials?: readonly { username: string; password: string }[];
+  /** Instead of `credentials`: decides whether a Username and Password is right (e.g. against scrypt
+   *  hashes, see src/server/credentials.ts). When set, every request must carry one that passes. */
+  verifyCredential?: (username: string, password: string) => Promise<boolean> | boolean;
   vendor?: string;
   serverName?: string;
   /** Standard attributes left out when a client asks for all attributes (Get Attributes with no names,
@@ -100,7 +103,14 @@ export function createEngine(options: EngineOptions): MessageHandler {
     omitFromAll: new Set(options.omitFromAllAttributes ?? []),
   };
 
-  function authenticated(msg: RequestMessage): boolean {
+  async function authenticated(msg: RequestMessage): Promise<boolean> {
+    if (options.verifyCredential) {
+      for (const c of msg.header.credentials) {
+        if (c.type !== CredentialType.UsernameAndPassword || c.username === undefined || c.password === undefined) continue;
+        if (await options.verifyCredential(c.username, c.password)) return true;
+      }
+      return false;
+    }
     if (!options.credentials?.length) return true;
     return msg.header.credentials.some(
       (c) =>
@@ -123,7 +133,7 @@ export function createEngine(options: EngineOptions): MessageHandler {
     const version = header.version;
     const fail = (reason: number, message: string) =>
       msg.items.map((it) => failure(new KmipError(reason, message), { operation: it.operation, uniqueBatchItemId: it.uniqueBatchItemId }));
-    if (!authenticated(msg)) return respond(version, now, fail(ResultReason.AuthenticationNotSuccessful, 'credential missing or wrong'), header.clientCorrelationValue);
+    if (!(await authenticated(msg))) return respond(version, now, fail(ResultReason.AuthenticationNotSuccessful, 'credential missing or wrong'), header.clientCorrelationValue);
     if (header.asynchronous) {
       return respond(version, now, fail(ResultReason.FeatureNotSupported, 'asynchronous operations are not supported: send the request with Asynchronous Indicator Optional or Prohibited'), header.clientCorrelationValue);
     }

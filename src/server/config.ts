@@ -4,6 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { MAX_MESSAGE_SIZE as CODEC_MAX_MESSAGE_SIZE } from '../ttlv/limits.js';
+import { parsePasswordHash } from './credentials.js';
 import { MIN_MESSAGE_SIZE, type TransportLimits } from './limits.js';
 
 export interface ServeConfig {
@@ -18,6 +19,8 @@ export interface ServeConfig {
   tls?: { ca: string; cert: string; key: string };
   limits: Partial<TransportLimits>;
   compatibility: { basicAuthenticationSuite: boolean; pykmip: boolean };
+  /** Username and Password credentials required on every request (scrypt hashes; file only). */
+  credentials: { username: string; passwordHash: string }[];
   /** The file that was read, if any. */
   configFile?: string;
 }
@@ -62,7 +65,7 @@ const MAX_TIMEOUT_MS = 86_400_000;
 /** More sockets than this exceeds any file-descriptor limit worth configuring. */
 const MAX_MAX_CONNECTIONS = 1_000_000;
 
-const TOP_KEYS = ['host', 'port', 'dataDir', 'store', 'tls', 'limits', 'compatibility'] as const;
+const TOP_KEYS = ['host', 'port', 'dataDir', 'store', 'tls', 'limits', 'compatibility', 'credentials'] as const;
 const TLS_KEYS = ['ca', 'cert', 'key'] as const;
 const LIMIT_RANGES: Record<keyof TransportLimits, [number, number]> = {
   handshakeTimeoutMs: [1, MAX_TIMEOUT_MS],
@@ -84,6 +87,7 @@ interface Layer {
   tls?: Partial<Record<(typeof TLS_KEYS)[number], string>>;
   limits?: Partial<TransportLimits>;
   compatibility?: { basicAuthenticationSuite?: boolean; pykmip?: boolean };
+  credentials?: { username: string; passwordHash: string }[];
 }
 
 const typeName = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
@@ -168,6 +172,27 @@ export function parseConfigObject(raw: unknown, source: string, baseDir: string)
         throw new ConfigError('ERR_CONFIG_TYPE', source, `compatibility.${k} must be true or false (got ${typeName(compat[k])})`);
       }
       layer.compatibility[k] = compat[k];
+    }
+  }
+  if (obj.credentials !== undefined) {
+    if (!Array.isArray(obj.credentials)) throw new ConfigError('ERR_CONFIG_TYPE', source, `credentials must be an array (got ${typeName(obj.credentials)})`);
+    layer.credentials = obj.credentials.map((raw, i) => {
+      const name = `credentials[${i}]`;
+      const c = object(raw, source, name);
+      unknownKeys(c, ['username', 'passwordHash'], source, `${name}.`);
+      const username = str(c.username, source, `${name}.username`);
+      const passwordHash = str(c.passwordHash, source, `${name}.passwordHash`);
+      try {
+        parsePasswordHash(passwordHash);
+      } catch (e) {
+        throw new ConfigError('ERR_CONFIG_TYPE', source, `${name}.passwordHash: ${(e as Error).message}`);
+      }
+      return { username, passwordHash };
+    });
+    const seen = new Set<string>();
+    for (const c of layer.credentials) {
+      if (seen.has(c.username)) throw new ConfigError('ERR_CONFIG_RANGE', source, `credentials: username ${JSON.stringify(c.username)} is listed twice`);
+      seen.add(c.username);
     }
   }
   return layer;
@@ -279,6 +304,7 @@ export function loadConfig(flags: ConfigFlags = {}, opts: { env?: NodeJS.Process
       basicAuthenticationSuite: merge('compatibility').basicAuthenticationSuite ?? false,
       pykmip: merge('compatibility').pykmip ?? false,
     },
+    credentials: pick('credentials') ?? [],
     configFile,
   };
   const tls = merge('tls');

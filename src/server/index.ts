@@ -7,6 +7,7 @@ import { openStore } from '../store/index.js';
 import { loadOrCreateMasterKey } from '../store/masterkey.js';
 import type { Store } from '../store/types.js';
 import { readCertificateDir, type CertificateSet } from './certfiles.js';
+import { credentialVerifier, type CredentialEntry } from './credentials.js';
 import type { DevCertificateOptions } from './certs.js';
 import type { TransportLimits } from './limits.js';
 import { startTransport, type LogFn, type Transport } from './transport.js';
@@ -49,6 +50,9 @@ export interface ServerOptions {
      *  its decoder raises on (see `pykmipOmissions`); asked for by name they are still returned. */
     pykmip?: boolean;
   };
+  /** Username and Password credentials every request must carry, on top of the client certificate
+   *  (a second factor). Entries hold `passwordHash` (see `hashPassword`) or, for tests, `password`. */
+  credentials?: readonly CredentialEntry[];
   /** Structured events; never key material. */
   log?: LogFn;
 }
@@ -124,7 +128,11 @@ async function storeFor(options: ServerOptions): Promise<{ store: Store; owned: 
   }
 }
 
+export { hashPassword, CredentialError, type CredentialEntry } from './credentials.js';
+
 export async function createServer(options: ServerOptions = {}): Promise<KmipServer> {
+  // Bad credential entries are refused before anything is created.
+  const verifyCredential = options.credentials?.length ? credentialVerifier(options.credentials) : undefined;
   if (options.store === 'sqlite' && options.dataDir === undefined) {
     throw new ServerError('ERR_SERVER_OPTIONS', "store 'sqlite' needs dataDir (the database is dataDir/kmipkit.db)");
   }
@@ -138,6 +146,7 @@ export async function createServer(options: ServerOptions = {}): Promise<KmipSer
       store,
       log: options.log,
       omitFromAllAttributes: options.compatibility?.pykmip ? pykmipOmissions() : undefined,
+      verifyCredential,
     });
     transport = await startTransport(
       {

@@ -40,6 +40,7 @@ describe('precedence', () => {
       store: 'sqlite',
       limits: {},
       compatibility: { basicAuthenticationSuite: false, pykmip: false },
+      credentials: [],
       configFile: undefined,
     });
   });
