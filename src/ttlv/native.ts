@@ -16,6 +16,16 @@ export interface NativeBinding {
   encodeTree?(item: object, maxDepth: number): Buffer;
   version(): string;
   napiLevel(): number;
+  /** AES-256-GCM under one key, held (and zeroized) in Rust. Absent from addons built before it. */
+  SealKey?: new (key: Uint8Array) => NativeSealKey;
+}
+
+/** Blobs are `header byte | 12-byte nonce | ciphertext | 16-byte tag`; outputs go into caller buffers. */
+export interface NativeSealKey {
+  /** Seals into `blob` (1 + 12 + plaintext.length + 16 bytes), whose nonce the caller filled. */
+  sealInto(aad: Uint8Array, plaintext: Uint8Array, blob: Uint8Array): void;
+  /** Opens into `out` (blob.length - 29 bytes); false, with `out` zeroed, when it does not authenticate. */
+  openInto(aad: Uint8Array, blob: Uint8Array, out: Uint8Array): boolean;
 }
 
 export interface CodecInfo {

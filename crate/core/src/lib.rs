@@ -4,8 +4,10 @@
 //! * [`decode`]: an owned [`Item`] tree from bytes + index.
 //! * [`encode`]: an [`Item`] tree to bytes.
 //! * [`frame`]: finding whole messages in a byte stream.
+//! * [`aead`]: AES-256-GCM, which seals key material at rest.
 #![deny(unsafe_code)]
 
+pub mod aead;
 pub mod decode;
 pub mod dict;
 pub mod encode;

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use kmipkit_core::{index_words, scan, Error as CoreError, ScanOptions};
-use napi::bindgen_prelude::{Uint32Array, Unknown};
+use napi::bindgen_prelude::{Uint32Array, Uint8Array, Unknown};
 use napi::{Env, Error, JsValue, Result, Status};
 use napi_derive::napi;
 
@@ -37,6 +37,12 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Result<T> {
 fn overlaps(a: &[u8], b: &[u32]) -> bool {
     let (a0, a1) = (a.as_ptr() as usize, a.as_ptr() as usize + a.len());
     let (b0, b1) = (b.as_ptr() as usize, b.as_ptr() as usize + b.len() * 4);
+    !a.is_empty() && !b.is_empty() && a0 < b1 && b0 < a1
+}
+
+fn bytes_overlap(a: &[u8], b: &[u8]) -> bool {
+    let (a0, a1) = (a.as_ptr() as usize, a.as_ptr() as usize + a.len());
+    let (b0, b1) = (b.as_ptr() as usize, b.as_ptr() as usize + b.len());
     !a.is_empty() && !b.is_empty() && a0 < b1 && b0 < a1
 }
 
@@ -116,4 +122,64 @@ pub fn version() -> &'static str {
 #[napi(js_name = "napiLevel")]
 pub fn napi_level() -> u32 {
     NAPI_LEVEL
+}
+
+/// AES-256-GCM under one key (kmipkit-core's `aead`): the store's sealing of key material at rest.
+/// The expanded key lives in Rust and is zeroized when the object is collected. Blobs are laid out
+/// `header byte | 12-byte nonce | ciphertext | 16-byte tag`; the header is the caller's (ignored here),
+/// and every output goes into a buffer the caller allocated: no allocation crosses the boundary.
+#[napi(js_name = "SealKey")]
+pub struct SealKey {
+    inner: kmipkit_core::aead::SealKey,
+}
+
+const BLOB_NONCE: std::ops::Range<usize> = 1..1 + kmipkit_core::aead::NONCE_BYTES;
+
+fn aead_error(env: &Env, e: kmipkit_core::aead::AeadError) -> Error {
+    range_error(env, &format!("kmipkit: {e}"))
+}
+
+#[napi]
+impl SealKey {
+    /// Copies the 32-byte key; the caller zeroizes its own copy.
+    #[napi(constructor)]
+    pub fn new(env: Env, key: &[u8]) -> Result<Self> {
+        kmipkit_core::aead::SealKey::new(key).map(|inner| SealKey { inner }).map_err(|e| aead_error(&env, e))
+    }
+
+    /// Seals `plaintext` into `blob` (exactly 1 + 12 + plaintext.length + 16 bytes), whose nonce bytes
+    /// the caller has filled with fresh random bytes.
+    #[napi(js_name = "sealInto")]
+    pub fn seal_into(&self, env: Env, aad: &[u8], plaintext: &[u8], mut blob: Uint8Array) -> Result<()> {
+        // SAFETY: JS is blocked during this synchronous call and `blob` keeps the memory alive; an
+        // output sharing memory with an input is refused before any write.
+        let blob: &mut [u8] = unsafe { blob.as_mut() };
+        if bytes_overlap(blob, plaintext) || bytes_overlap(blob, aad) {
+            return Err(range_error(&env, "kmipkit: the blob must not share memory with the inputs"));
+        }
+        let mut nonce = [0u8; kmipkit_core::aead::NONCE_BYTES];
+        match blob.get(BLOB_NONCE) {
+            Some(n) => nonce.copy_from_slice(n),
+            None => return Err(range_error(&env, "kmipkit: blob too short")),
+        }
+        let Some(out) = blob.get_mut(BLOB_NONCE.end..) else {
+            return Err(range_error(&env, "kmipkit: blob too short"));
+        };
+        guarded(|| self.inner.seal_into(&nonce, aad, plaintext, out))?.map_err(|e| aead_error(&env, e))
+    }
+
+    /// Opens `blob` into `out` (exactly blob.length - 29 bytes): true, or false with `out` zeroed when
+    /// the blob does not authenticate under this key and `aad`.
+    #[napi(js_name = "openInto")]
+    pub fn open_into(&self, env: Env, aad: &[u8], blob: &[u8], mut out: Uint8Array) -> Result<bool> {
+        // SAFETY: as in seal_into.
+        let out: &mut [u8] = unsafe { out.as_mut() };
+        if bytes_overlap(out, blob) || bytes_overlap(out, aad) {
+            return Err(range_error(&env, "kmipkit: the output must not share memory with the inputs"));
+        }
+        let (Some(nonce), Some(sealed)) = (blob.get(BLOB_NONCE), blob.get(BLOB_NONCE.end..)) else {
+            return Err(range_error(&env, "kmipkit: blob too short"));
+        };
+        guarded(|| self.inner.open_into(nonce, aad, sealed, out))?.map_err(|e| aead_error(&env, e))
+    }
 }
