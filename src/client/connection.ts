@@ -75,6 +75,10 @@ export class KmipConnection {
         }
         w.resolve(m.slice());
       }
+      // Whole responses came before bytes that do not frame: they are delivered, then the connection goes.
+      if (this.framer.error) {
+        this.fail(new KmipTransportError('BAD_RESPONSE', `the response does not frame: ${this.framer.error.message}`, { cause: this.framer.error }));
+      }
     });
     socket.on('error', (e) => this.fail(new KmipTransportError('CLOSED', `connection error: ${e.message}`, { cause: e })));
     socket.on('close', () => this.fail(new KmipTransportError('CLOSED', 'the server closed the connection')));

@@ -26,6 +26,8 @@ interface ItemContext {
   request?: StructureItem;
   keyUid?: string;
   serverChoseIv: boolean;
+  /** Inside a KMIP 1.x `Attribute`: its Attribute Name (rules may name the attribute whose value they loosen). */
+  attributeName?: string;
 }
 
 const T = {
@@ -36,6 +38,8 @@ const T = {
   ResponsePayload: 0x42007c,
   UniqueIdentifier: 0x420094,
   IVCounterNonce: 0x42003d,
+  Attribute: 0x420008,
+  AttributeName: 0x42000a,
 } as const;
 
 export const nameOf = (tag: number) => tagName(tag) ?? `0x${tag.toString(16).toUpperCase()}`;
@@ -122,7 +126,11 @@ class Comparer {
     if (this.opts.loose?.has(`ResponseMessage/${rule}`)) return undefined;
     if (m?.ph !== undefined) return this.placeholder(e, m.ph, a, rule, path);
     if (e.type !== a.type) return this.diff(path, e, a, 'different item type', rule);
-    const loose = leafRulesFor(ctx.op, rule).find((r) => this.holds(r.when, ctx));
+    if (e.type === ItemType.Structure && e.tag === T.Attribute) {
+      const name = child(e, T.AttributeName);
+      ctx = { ...ctx, attributeName: name?.type === ItemType.TextString ? name.value : undefined };
+    }
+    const loose = leafRulesFor(ctx.op, rule, ctx.attributeName).find((r) => this.holds(r.when, ctx));
     if (e.type === ItemType.Structure) return loose?.check === 'any' ? undefined : this.structure(e, m, a as StructureItem, rule, path, ctx);
     if (loose) {
       if (loose.check === 'sameLength' && e.type === ItemType.ByteString && (a.value as Uint8Array).length !== e.value.length) {

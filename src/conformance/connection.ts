@@ -29,6 +29,7 @@ export class KmipConnection {
     socket.on('data', (chunk: Buffer) => {
       try {
         for (const m of this.framer.push(chunk)) this.deliver(new Uint8Array(m));
+        if (this.framer.error) throw this.framer.error;
       } catch (e) {
         this.fail(new ConformanceError('BAD_RESPONSE', `response does not frame: ${(e as Error).message}`));
       }

@@ -1,12 +1,15 @@
 // `npm run conformance`: selects OASIS test cases, replays them against a server, prints the verdicts.
 // Exit code 1 when any selected file fails, 2 on a usage or start-up error.
 import { Command, Option } from 'commander';
-import { DEFAULT_PROFILES, DEFAULT_SELECTION, DEFAULT_VERSIONS, selectCases, type Selection } from './cases.js';
+import { readFileSync } from 'node:fs';
+import { caseInfo, DEFAULT_PROFILES, DEFAULT_SELECTION, DEFAULT_VERSIONS, selectCases, type Selection } from './cases.js';
+import { predecessorOf } from './chains.js';
+import { Bindings } from './placeholders.js';
 import { ConformanceError } from './errors.js';
 import { startPyKmip } from './pykmip.js';
 import { runCase, type FileResult } from './replay.js';
 import { formatTable, summarize } from './report.js';
-import { dataDirTarget, externalTarget, inProcessTarget, type TargetFactory } from './target.js';
+import { dataDirTarget, externalTarget, inProcessTarget, type Target, type TargetFactory } from './target.js';
 
 export interface RunOptions {
   selection: Selection;
@@ -14,24 +17,59 @@ export interface RunOptions {
   onResult?: (r: FileResult) => void;
 }
 
-/** Runs the selected files; a fresh target per file when the factory provides one. */
+/**
+ * Runs the selected files; a fresh target per file when the factory provides one. A chained file
+ * (chains.ts) runs on its predecessor's target right after it: when the predecessor is not the file
+ * just run, it is replayed first on the fresh target as set-up (its verdict is not reported, but a
+ * failure of it is named in the chained file's reason).
+ */
 export async function runConformance(o: RunOptions): Promise<FileResult[]> {
   const cases = selectCases(o.selection);
   if (cases.length === 0) throw new ConformanceError('NO_FILES', 'the selection matches no test-case file');
   const results: FileResult[] = [];
   let shared = o.factory.fresh ? undefined : await o.factory.start();
+  // The last file run, with its target kept open when the next file chains onto it.
+  let last: { path: string; bindings: Bindings; result: FileResult; target?: Target } | undefined;
   try {
-    for (const info of cases) {
-      const target = shared ?? (await o.factory.start());
-      try {
-        const r = await runCase(info, target);
-        results.push(r);
-        o.onResult?.(r);
-      } finally {
-        if (!shared) await target.close();
+    for (const [i, info] of cases.entries()) {
+      const pred = predecessorOf(info.path);
+      const bindings = new Bindings();
+      const follows = pred !== undefined && last?.path === pred;
+      let setup: FileResult | undefined;
+      if (follows) {
+        bindings.inherit(last!.bindings);
+        setup = last!.result;
       }
+      let target = shared ?? (follows ? last!.target : undefined);
+      if (!target) {
+        target = await o.factory.start();
+        if (pred && !follows) {
+          const before = new Bindings();
+          setup = await runCase(caseInfo(pred, readFileSync(pred, 'utf8')), target, { bindings: before });
+          bindings.inherit(before);
+        }
+      }
+      if (last?.target && last.target !== target) await last.target.close();
+      last = undefined;
+      let r: FileResult;
+      try {
+        r = await runCase(info, target, { bindings });
+      } catch (e) {
+        if (!shared) await target.close();
+        throw e;
+      }
+      if (setup && setup.status !== 'PASS' && r.status !== 'PASS') {
+        r = { ...r, reason: `(after ${setup.file}, which did not pass: ${setup.status} at step ${setup.step ?? '?'}) ${r.reason}` };
+      }
+      results.push(r);
+      o.onResult?.(r);
+      const next = cases[i + 1];
+      const keep = !shared && next !== undefined && predecessorOf(next.path) === info.path;
+      if (!shared && !keep) await target.close();
+      last = { path: info.path, bindings, result: r, target: keep ? target : undefined };
     }
   } finally {
+    await last?.target?.close();
     await shared?.close();
     shared = undefined;
   }

@@ -68,6 +68,18 @@ export class Bindings {
   sentDates = new Set<bigint>();
   readonly startedAt = Math.floor(Date.now() / 1000);
 
+  /**
+   * A chained file (chains.ts) continues its predecessor's server: what that file learnt about the
+   * server's objects carries over (which secrets the server generated, the server's values for the
+   * file's literals, the dates the client sent). Placeholders do not: each file numbers its own.
+   */
+  inherit(from: Bindings): this {
+    for (const [k, v] of from.literals) if (!this.literals.has(k)) this.literals.set(k, v);
+    for (const uid of from.generated) this.generated.add(uid);
+    for (const d of from.sentDates) this.sentDates.add(d);
+    return this;
+  }
+
   snapshot(): BindingState {
     return { values: new Map(this.values), literals: new Map(this.literals), generated: new Set(this.generated), sentDates: new Set(this.sentDates) };
   }

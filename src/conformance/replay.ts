@@ -75,6 +75,8 @@ const oneLine = (d: Difference) => `${d.path}: ${d.message}; expected ${d.expect
 export interface ReplayOptions {
   /** Called after each step (for progress output). */
   onStep?: (file: string, step: number) => void;
+  /** The file's bindings (a chained file's inherit its predecessor's); a new set when omitted. */
+  bindings?: Bindings;
 }
 
 export async function replayCase(loaded: LoadedCase, target: Target, opts: ReplayOptions = {}): Promise<FileResult> {
@@ -84,7 +86,7 @@ export async function replayCase(loaded: LoadedCase, target: Target, opts: Repla
     file: info.file, status, reason, step, difference, steps: steps.length, ms: Date.now() - started,
   });
   const looseRules = errataFor(info.file).flatMap((e) => e.loose ?? []);
-  const b = new Bindings();
+  const b = opts.bindings ?? new Bindings();
   let conn: KmipConnection;
   try {
     conn = await KmipConnection.open(target);

@@ -17,6 +17,8 @@ export interface LeafRule {
   /** 'any': any value of the expected type (for a Structure: any content); 'sameLength': a Byte String of the expected length. */
   check: 'any' | 'sameLength';
   when: Condition;
+  /** KMIP 1.x: only inside an `Attribute` whose Attribute Name is this (its value sits at `Attribute/AttributeValue`). */
+  attributeName?: string;
   why: string;
 }
 
@@ -91,6 +93,23 @@ export const LEAF_RULES: readonly LeafRule[] = [
     check: 'any',
     when: 'always',
     why: 'who the vendor is',
+  },
+  {
+    id: 'random-number-generator',
+    ops: ['GetAttributes'],
+    path: /^BatchItem\/ResponsePayload\/Attributes\/RandomNumberGenerator$/,
+    check: 'any',
+    when: 'generatedKey',
+    why: 'the generator the server used (the recorded ANSI X9.31 is the reference vendor\'s, not a requirement): any RNG Parameters structure',
+  },
+  {
+    id: 'random-number-generator',
+    ops: ['GetAttributes'],
+    path: /^BatchItem\/ResponsePayload\/Attribute\/AttributeValue$/,
+    attributeName: 'Random Number Generator',
+    check: 'any',
+    when: 'generatedKey',
+    why: 'KMIP 1.x form of the same attribute',
   },
   { id: 'header-nonce', path: /^ResponseHeader\/Nonce\/NonceValue$/, check: 'any', when: 'always', why: 'a nonce the server picks' },
 ];
@@ -176,6 +195,7 @@ export const NOT_SUPPORTED_REASONS: readonly string[] = ['OperationNotSupported'
 const applies = (r: { ops?: readonly string[]; path: RegExp }, op: string | undefined, path: string) =>
   r.path.test(path) && (!r.ops || (op !== undefined && r.ops.includes(op)));
 
-export const leafRulesFor = (op: string | undefined, path: string) => LEAF_RULES.filter((r) => applies(r, op, path));
+export const leafRulesFor = (op: string | undefined, path: string, attributeName?: string) =>
+  LEAF_RULES.filter((r) => applies(r, op, path) && (r.attributeName === undefined || r.attributeName === attributeName));
 export const setRuleFor = (op: string | undefined, path: string) => SET_RULES.find((r) => applies(r, op, path));
 export const fieldRulesFor = (op: string | undefined, path: string) => FIELD_RULES.filter((r) => applies(r, op, path));

@@ -28,27 +28,53 @@ interface InProcessServer {
   certificates: { caPem: string; clientCertPem: string; clientKeyPem: string };
   close(): Promise<void>;
 }
-type CreateServer = (opts: { port: number; store: 'memory' }) => Promise<InProcessServer>;
+interface DevCertificates {
+  caPem: string;
+  serverCertPem: string;
+  serverKeyPem: string;
+  clientCertPem?: string;
+  clientKeyPem?: string;
+}
+type CreateServer = (opts: {
+  port: number;
+  store: 'memory';
+  tls?: { ca: string; cert: string; key: string; clientCert?: string; clientKey?: string };
+}) => Promise<InProcessServer>;
+type GenerateCertificates = () => Promise<DevCertificates>;
 
 // A computed specifier: the server module may not exist yet in a checkout, and only this target needs it.
 const SERVER_MODULE = ['..', 'server', 'index.js'].join('/');
 
+/**
+ * Our server, a new one (empty in-memory store) per file. The development certificates (a throwaway
+ * CA, server and client certificate) are generated once per run and given to every server: making
+ * them is most of a server's start-up time, and no file depends on them being new.
+ */
 export function inProcessTarget(): TargetFactory {
-  let create: CreateServer | undefined;
+  let mod: { create: CreateServer; certificates: Promise<DevCertificates> } | undefined;
   return {
-    describe: 'kmipkit server (in-process, in-memory store, fresh per file)',
+    describe: 'kmipkit server (in-process, in-memory store, fresh per file; certificates shared by the run)',
     fresh: true,
     async start() {
-      if (!create) {
+      if (!mod) {
         try {
-          const mod = (await import(SERVER_MODULE)) as { createServer?: CreateServer };
-          if (typeof mod.createServer !== 'function') throw new Error('it exports no createServer');
-          create = mod.createServer;
+          const m = (await import(SERVER_MODULE)) as { createServer?: CreateServer; generateDevCertificates?: GenerateCertificates };
+          if (typeof m.createServer !== 'function') throw new Error('it exports no createServer');
+          if (typeof m.generateDevCertificates !== 'function') throw new Error('it exports no generateDevCertificates');
+          mod = { create: m.createServer, certificates: m.generateDevCertificates() };
         } catch (e) {
           throw new ConformanceError('SERVER_MODULE', `cannot load the in-process server (src/server/index.ts): ${(e as Error).message}`);
         }
       }
-      const s = await create({ port: 0, store: 'memory' });
+      const c = await mod.certificates.catch((e: Error) => {
+        throw new ConformanceError('SERVER_MODULE', `cannot generate the development certificates: ${e.message}`);
+      });
+      if (!c.clientCertPem || !c.clientKeyPem) throw new ConformanceError('SERVER_MODULE', 'the generated development certificates have no client certificate');
+      const s = await mod.create({
+        port: 0,
+        store: 'memory',
+        tls: { ca: c.caPem, cert: c.serverCertPem, key: c.serverKeyPem, clientCert: c.clientCertPem, clientKey: c.clientKeyPem },
+      });
       return {
         name: `kmipkit at ${s.address.host}:${s.address.port}`,
         host: s.address.host,

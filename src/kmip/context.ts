@@ -54,12 +54,15 @@ export interface LoadOptions {
 /** Loads an object the principal may use for `operation`, with date-driven state changes applied. */
 export async function load(ctx: OpContext, uid: string, operation: number, opts: LoadOptions = {}): Promise<ManagedObject> {
   const rec = await ctx.tx.get(uid);
-  if (!rec) throw ctx.v >= 20 ? new KmipError(ResultReason.ObjectNotFound, `no object ${JSON.stringify(uid)}`) : notFound(uid);
+  const missing = () => (ctx.v >= 20 ? new KmipError(ResultReason.ObjectNotFound, `no object ${JSON.stringify(uid)}`) : notFound(uid));
+  if (!rec) throw missing();
   if (rec.owner !== ctx.principal) {
-    const grants = await ctx.tx.grants(uid);
-    if (!grants.some((g) => g.principal === ctx.principal && g.operations.includes(operation))) {
-      throw new KmipError(ResultReason.PermissionDenied, 'the object belongs to another principal');
-    }
+    const mine = (await ctx.tx.grants(uid)).find((g) => g.principal === ctx.principal);
+    // Without a grant the object is answered exactly like a missing one, so that the reason does not
+    // tell another principal which identifiers exist (the 2.1 Baseline test BL-M-4 expects Object Not
+    // Found too). A grantee already knows of it: an operation outside its grant is Permission Denied.
+    if (!mine) throw missing();
+    if (!mine.operations.includes(operation)) throw new KmipError(ResultReason.PermissionDenied, 'the grant on this object does not cover this operation');
   }
   const obj = fromRecord(rec);
   await applyDates(ctx, obj);

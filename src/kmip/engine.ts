@@ -156,7 +156,9 @@ export function createEngine(options: EngineOptions): MessageHandler {
             if (msg.items.length === 1) throw new Rollback(items);
             if (header.errorContinuation === BatchErrorContinuationOption.Continue) continue;
             if (header.errorContinuation === BatchErrorContinuationOption.Undo) {
-              throw new Rollback(items.map((it) => (it.status === ResultStatus.Success ? { ...it, status: ResultStatus.OperationUndone, payload: undefined } : it)));
+              // Undone items keep their Response Payload: only a failed item has none (the payload is
+              // required "if not a failure"), and Operation Undone is not one.
+              throw new Rollback(items.map((it) => (it.status === ResultStatus.Success ? { ...it, status: ResultStatus.OperationUndone } : it)));
             }
             break; // Stop: later items are not processed; earlier ones stand.
           }

@@ -59,3 +59,18 @@ export const DEFAULT_LIMITS: Readonly<TransportLimits> = Object.freeze({
 
 /** Smallest maxMessageSize accepted: below a header plus a little, no KMIP request fits. */
 export const MIN_MESSAGE_SIZE = 64;
+
+/** Longest timer accepted by startTransport/createServer: Node's setTimeout fires after 1 ms for any
+ *  delay past 2^31-1 ms (a "120-day" idle timeout would close every connection at once). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The range each limit must lie in; maxMessageSize above the codec's cap could never decode. */
+export const LIMIT_RANGES: Readonly<Record<keyof TransportLimits, readonly [number, number]>> = Object.freeze({
+  handshakeTimeoutMs: [1, MAX_TIMER_MS],
+  idleTimeoutMs: [1, MAX_TIMER_MS],
+  messageTimeoutMs: [1, MAX_TIMER_MS],
+  writeTimeoutMs: [1, MAX_TIMER_MS],
+  closeGraceMs: [1, MAX_TIMER_MS],
+  maxConnections: [1, Number.MAX_SAFE_INTEGER],
+  maxMessageSize: [MIN_MESSAGE_SIZE, TTLV_MAX_MESSAGE_SIZE],
+});

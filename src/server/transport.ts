@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { TtlvFramer } from '../ttlv/framer.js';
 import { identityOf } from './identity.js';
-import { DEFAULT_LIMITS, type TransportLimits } from './limits.js';
+import { DEFAULT_LIMITS, LIMIT_RANGES, type TransportLimits } from './limits.js';
 import type { ClientIdentity, MessageHandler } from './types.js';
 
 type Pem = string | Buffer;
@@ -73,6 +73,8 @@ class Connection {
   private readonly queue: Uint8Array[] = [];
   private busy = false;
   private closing = false;
+  /** The stream stopped framing after whole requests: those are answered, then the connection ends. */
+  private unframed = false;
   private timer: NodeJS.Timeout | undefined;
   private timerKind: TimerKind | undefined;
 
@@ -101,6 +103,7 @@ class Connection {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.unframed) return;
     const before = this.framer.pending;
     let messages: Uint8Array[];
     try {
@@ -112,6 +115,12 @@ class Connection {
       return;
     }
     for (const m of messages) this.queue.push(m);
+    if (this.framer.error) {
+      // Whole requests came before the bad bytes: answer them, read nothing more, then close.
+      this.event('framing-error', { code: this.framer.error.code });
+      this.unframed = true;
+      this.socket.pause();
+    }
     if (this.closing) return;
     if (this.queue.length > 0) this.pump();
     // A new message began (its first bytes are here): it gets a fresh deadline; a continuing one keeps its own.
@@ -122,7 +131,7 @@ class Connection {
     if (this.busy || this.socket.destroyed) return;
     const request = this.queue.shift();
     if (request === undefined) {
-      if (this.closing) return this.end();
+      if (this.closing || this.unframed) return this.end();
       this.socket.resume();
       this.arm(true);
       return;
@@ -216,6 +225,8 @@ function describe(err: unknown): string {
 function validateLimits(limits: TransportLimits): void {
   for (const [k, v] of Object.entries(limits)) {
     if (!Number.isSafeInteger(v) || v <= 0) throw new RangeError(`limits.${k} must be a positive integer (got ${v})`);
+    const range = LIMIT_RANGES[k as keyof TransportLimits];
+    if (range && (v < range[0] || v > range[1])) throw new RangeError(`limits.${k} must be between ${range[0]} and ${range[1]} (got ${v})`);
   }
 }
 

@@ -39,7 +39,16 @@ export class TtlvFramer {
     return this.buffered;
   }
 
-  /** Feeds a chunk; returns the messages it completes (each a view of one buffer, valid until reused). */
+  /** The header error that stopped this framer, once there is one: every later push() and end() throws it. */
+  get error(): TtlvError | undefined {
+    return this.failed;
+  }
+
+  /** Feeds a chunk; returns the messages it completes (each a view of one buffer, valid until reused).
+   *
+   *  A bad header throws, unless whole messages came before it in the same chunk: then push() returns
+   *  those messages, records the error in `error`, and the next push() or end() throws it. A caller
+   *  answers what it got and then checks `error` (the stream cannot be resynchronised past it). */
   push(chunk: Uint8Array): Uint8Array[] {
     if (this.failed) throw this.failed;
     let data = chunk;
@@ -57,7 +66,14 @@ export class TtlvFramer {
     this.need = 0;
     while (data.length - p >= 8) {
       const at = p;
-      const size = this.guard(() => messageSize(data, at, this.consumed + at, this.maxSize));
+      let size: number;
+      try {
+        size = this.guard(() => messageSize(data, at, this.consumed + at, this.maxSize));
+      } catch (err) {
+        // Messages complete before the bad header are still delivered; the error waits for the next call.
+        if (out.length === 0) throw err;
+        return out;
+      }
       if (data.length - p < size) {
         this.need = size;
         break;
@@ -116,7 +132,7 @@ export function createFramerStream(opts: FramerOptions = {}): Transform {
     transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
       try {
         for (const m of framer.push(chunk)) this.push(m);
-        cb();
+        cb(framer.error);
       } catch (err) {
         cb(err as Error);
       }

@@ -83,6 +83,7 @@ describe.each([{ v: V14 as Version }, { v: V21 as Version }])('every object type
     const q = await e.ok(v, Op.Query, [enm(Tag.QueryFunction, QueryFunction.QueryObjects)]);
     const types = children(q, Tag.ObjectType).map((o) => read.enum(o)!);
     expect(types.length).toBeGreaterThanOrEqual(6);
+    expect(types.includes(ObjectType.Template)).toBe(v[0] === 1);
     for (const type of types) {
       if (type === ObjectType.Template) {
         // KMIP 1.x only: a named set of attributes that Create and Register can refer to.
@@ -93,7 +94,17 @@ describe.each([{ v: V14 as Version }, { v: V21 as Version }])('every object type
         ]), tpl]));
         const got = await e.ok(v, Op.Get, [text(Tag.UniqueIdentifier, uid)]);
         expect(read.enum(child(got, Tag.ObjectType))).toBe(ObjectType.Template);
+        expect(read.int(child(child(child(got, Tag.Template), Tag.Attribute), Tag.AttributeValue))).toBe(128);
+        const byName = await e.ok(v, Op.Locate, [
+          struct(Tag.Attribute, [text(Tag.AttributeName, 'Name'), struct(Tag.AttributeValue, [text(Tag.NameValue, 'tpl'), enm(Tag.NameType, 1)])]),
+          struct(Tag.Attribute, [text(Tag.AttributeName, 'Object Type'), enm(Tag.AttributeValue, ObjectType.Template)]),
+        ]);
+        expect(children(byName, Tag.UniqueIdentifier).map((u) => read.text(u))).toEqual([uid]);
+        const ga = await e.ok(v, Op.GetAttributes, [text(Tag.UniqueIdentifier, uid), text(Tag.AttributeName, 'Object Type')]);
+        expect(read.enum(child(child(ga, Tag.Attribute), Tag.AttributeValue))).toBe(ObjectType.Template);
         await e.ok(v, Op.Destroy, [text(Tag.UniqueIdentifier, uid)]);
+        const gone = await e.send(v, [{ op: Op.Get, payload: [text(Tag.UniqueIdentifier, uid)] }]);
+        expect(gone.items[0].reason).toBeOneOf([RR.ItemNotFound, RR.ObjectDestroyed, RR.ObjectNotFound]);
         continue;
       }
       const s = samples.get(type);

@@ -66,9 +66,46 @@ describe('TtlvFramer', () => {
 
   it('refuses a bad header with its stream offset, then stays failed', () => {
     const framer = new TtlvFramer();
-    const bad = Buffer.concat([msgs[0], Buffer.from('GET / HTTP/1.1\r\n')]);
-    expect(() => framer.push(bad)).toThrow(expect.objectContaining({ code: 'ERR_TTLV_BAD_TAG', offset: msgs[0].length }));
-    expect(() => framer.push(msgs[1])).toThrow(expect.objectContaining({ code: 'ERR_TTLV_BAD_TAG' }));
+    expect(framer.push(msgs[0].subarray(0, 10))).toEqual([]);
+    const bad = Buffer.concat([msgs[0].subarray(10), Buffer.from('GET / HTTP/1.1\r\n')]);
+    // The first message completes in this chunk, so it is delivered; the error waits for the next call.
+    expect(framer.push(bad).map((m) => Buffer.from(m))).toEqual([msgs[0]]);
+    expect(framer.error).toMatchObject({ code: 'ERR_TTLV_BAD_TAG', offset: msgs[0].length });
+    expect(() => framer.push(msgs[1])).toThrow(expect.objectContaining({ code: 'ERR_TTLV_BAD_TAG', offset: msgs[0].length }));
+    expect(() => framer.end()).toThrow(expect.objectContaining({ code: 'ERR_TTLV_BAD_TAG' }));
+    expect(framer.pending).toBe(0);
+  });
+
+  it('a chunk of complete messages then a bad header: the messages first, then the error', () => {
+    const good = Buffer.concat([msgs[0], msgs[1], msgs[2]]);
+    const badType = Buffer.from('42007800000000080000000000000000', 'hex'); // item type 0x00
+    const tooLarge = Buffer.from('42007801ffffffff', 'hex');
+    const cases: [Buffer, string, number][] = [
+      [Buffer.from('GET / HTTP/1.1\r\n'), 'ERR_TTLV_BAD_TAG', good.length],
+      [badType, 'ERR_TTLV_BAD_TYPE', good.length + 3],
+      [tooLarge, 'ERR_TTLV_TOO_LARGE', good.length + 4],
+    ];
+    for (const [tail, code, offset] of cases) {
+      const framer = new TtlvFramer({ maxSize: 4096 });
+      expect(framer.push(Buffer.concat([good, tail])).map((m) => Buffer.from(m))).toEqual([msgs[0], msgs[1], msgs[2]]);
+      expect(framer.error).toMatchObject({ code, offset });
+      expect(() => framer.push(msgs[3])).toThrow(expect.objectContaining({ code, offset }));
+      // With nothing complete before it, the bad header throws at once, at the same offset.
+      const direct = new TtlvFramer({ maxSize: 4096 });
+      expect(direct.push(good)).toHaveLength(3);
+      expect(direct.error).toBeUndefined();
+      expect(() => direct.push(tail)).toThrow(expect.objectContaining({ code, offset }));
+      expect(direct.error).toMatchObject({ code, offset });
+    }
+  });
+
+  it('as a stream, the messages before a bad header are emitted before the error', async () => {
+    const out: number[] = [];
+    const s = Readable.from([Buffer.concat([msgs[0], msgs[1], Buffer.from('not ttlv')])]).pipe(createFramerStream());
+    const failed = new Promise<unknown>((resolve) => s.once('error', resolve));
+    s.on('data', (m: Uint8Array) => out.push((decode(m).value as TtlvItem[])[0].value as number));
+    expect(await failed).toMatchObject({ code: 'ERR_TTLV_BAD_TAG', offset: msgs[0].length + msgs[1].length });
+    expect(out).toEqual([1, 2]);
   });
 
   it('checks the size limit before buffering the body', () => {

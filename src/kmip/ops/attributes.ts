@@ -13,6 +13,7 @@ import { applyDates, load, save, uidOf, wrongState, type OpContext, Operation } 
 import { stateOf, uidItem, type ManagedObject } from '../object.js';
 import { GRANT_ATTRIBUTE, checkGrantChange, syncGrants } from '../grants.js';
 import { checkNamesUnique, readOnly, singleValued } from './common.js';
+import { updateHistoryFlags } from '../policy.js';
 
 /** Whether an attribute exists in the negotiated version's object model (2.0 dropped some, added others). */
 function inVersion(ctx: OpContext, key: string): boolean {
@@ -44,9 +45,18 @@ function render(ctx: OpContext, obj: ManagedObject, keys: readonly string[] | un
   const out: TtlvItem[] = [];
   for (const key of wanted) {
     if (!inVersion(ctx, key)) continue;
-    for (const { index, attr } of indexed(obj, key)) out.push(ctx.v >= 20 ? toAttribute2x(attr) : toAttribute1x(attr, index));
+    for (const { index, attr } of indexed(obj, key)) {
+      const a = inVersionForm(ctx, attr);
+      out.push(ctx.v >= 20 ? toAttribute2x(a) : toAttribute1x(a, index));
+    }
   }
   return ctx.v >= 20 ? [struct(Tag.Attributes, out)] : out;
+}
+
+/** An attribute value in the form the negotiated version defines: KMIP 1.0's Digest has no Key Format Type (added in 1.1). */
+function inVersionForm(ctx: OpContext, attr: Attr): Attr {
+  if (ctx.v >= 11 || attr.key !== 'Digest' || attr.value.type !== ItemType.Structure) return attr;
+  return { key: attr.key, value: struct(attr.value.tag, attr.value.value.filter((c) => c.tag !== Tag.KeyFormatType)) };
 }
 
 /** The attribute keys a Get Attributes / Get Attribute List request names; undefined for all. */
@@ -100,6 +110,7 @@ function checkWritable(ctx: OpContext, obj: ManagedObject, key: string, mode: 'a
 }
 
 async function finish(ctx: OpContext, obj: ManagedObject, touched?: string): Promise<void> {
+  updateHistoryFlags(obj);
   await save(ctx, obj);
   if (touched === GRANT_ATTRIBUTE) await syncGrants(ctx, obj);
   await applyDates(ctx, obj);

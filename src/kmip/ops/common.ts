@@ -1,15 +1,16 @@
 // Pieces several operations share: reading the attributes of a request in either protocol form,
 // checking what a client may set, and the server-maintained attributes of a new object.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { KeyFormatType, ObjectType, ResultReason, State, Tag } from '../../dict/index.js';
+import { ObjectType, ResultReason, State, Tag } from '../../dict/index.js';
 import type { StructureItem, TtlvItem } from '../../ttlv/types.js';
 import { fromAttribute1x, fromAttributes2x, fromTemplateAttribute, kindOf, type Attr } from '../attributes/model.js';
 import { decode } from '../../ttlv/index.js';
 import { clientOwnsCustom } from '../attributes/registry.js';
 import { KmipError } from '../errors.js';
-import { bool, bytes, child, children, date, enm, int, read, text } from '../items.js';
+import { bool, bytes, child, children, date, enm, read, text } from '../items.js';
 import type { OpContext } from '../context.js';
 import { digestOf, hasKeyBlock, keyBlockOf } from '../objects.js';
+import { hasLeaseTime, initialHistoryFlags, leaseTime, protectionStorageFor } from '../policy.js';
 import type { ManagedObject } from '../object.js';
 
 /**
@@ -41,7 +42,8 @@ async function templateAttributes(ctx: OpContext, name: TtlvItem): Promise<Attr[
   const material = await ctx.tx.getMaterial(rec.uid);
   if (!material) throw new KmipError(ResultReason.ItemNotFound, `Template ${JSON.stringify(value)} is destroyed`);
   const body = decode(material);
-  return children(body, Tag.Attribute).map((a) => fromAttribute1x(a).attr);
+  // A Name in the Template names the Template itself (the KMIP 1.0 way to name it), not what it makes.
+  return children(body, Tag.Attribute).map((a) => fromAttribute1x(a).attr).filter((a) => a.key !== 'Name');
 }
 
 /** Attributes the server derives from a registered object, which a client may state when registering it. */
@@ -59,7 +61,9 @@ export function checkClientAttributes(ctx: OpContext, attrs: readonly Attr[], re
     const k = kindOf(a.key)!;
     if (k.kind === 'standard') {
       if (!k.def.clientSets && !(registering && DESCRIBES_OBJECT.has(a.key))) throw readOnly(ctx, `${a.key} is set by the server`);
-      if (!k.def.multi && seen.has(a.key)) throw singleValued(ctx, `${a.key} may have only one value`);
+      // Several Random Number Generators in a Create are the generators the client accepts (one is kept).
+      const choices = !registering && a.key === 'Random Number Generator';
+      if (!k.def.multi && !choices && seen.has(a.key)) throw singleValued(ctx, `${a.key} may have only one value`);
     } else if (k.kind === 'custom' && !clientOwnsCustom(a.key)) {
       throw readOnly(ctx, `${a.key}: 'y-' attributes are the server's`);
     }
@@ -73,7 +77,13 @@ export const singleValued = (ctx: OpContext, msg: string): KmipError =>
   new KmipError(ctx.v >= 20 ? ResultReason.AttributeSingleValued : ResultReason.IndexOutOfBounds, msg);
 
 /** A fresh managed object with the attributes the server maintains, plus the client's. */
-export function newObject(ctx: OpContext, objectType: number, clientAttrs: readonly Attr[], body: StructureItem | undefined): ManagedObject {
+export function newObject(
+  ctx: OpContext,
+  objectType: number,
+  clientAttrs: readonly Attr[],
+  body: StructureItem | undefined,
+  protectionStorage: TtlvItem = protectionStorageFor(undefined),
+): ManagedObject {
   const uid = randomUUID();
   const attrs: Attr[] = [
     { key: 'Unique Identifier', value: text(Tag.UniqueIdentifier, uid) },
@@ -103,12 +113,12 @@ export function newObject(ctx: OpContext, objectType: number, clientAttrs: reado
     add('Extractable', bool(Tag.Extractable, true));
   }
   if (hasKeyBlock(objectType)) {
-    add('Always Sensitive', bool(Tag.AlwaysSensitive, false));
-    add('Never Extractable', bool(Tag.NeverExtractable, false));
+    // Set from what Sensitive and Extractable are at birth (KMIP 1.4 §3.49, §3.51; 2.1 §4.3, §4.33).
+    for (const a of initialHistoryFlags(attrs)) add(a.key, a.value);
   }
+  if (hasLeaseTime(objectType)) add('Lease Time', leaseTime());
+  add('Protection Storage Mask', protectionStorage);
   add('Fresh', bool(Tag.Fresh, true));
-  void int;
-  void KeyFormatType;
   return { uid, objectType, owner: ctx.principal, attrs, createdAt: ctx.now, updatedAt: ctx.now, hasMaterial: body !== undefined };
 }
 

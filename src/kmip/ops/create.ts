@@ -1,16 +1,17 @@
 // Create (symmetric keys and secret data generated here) and Register (any object the client brings).
 import { randomBytes } from 'node:crypto';
-import { CertificateType, CryptographicAlgorithm as Alg, ObjectType, ResultReason, SecretDataType, Tag } from '../../dict/index.js';
+import { CertificateType, CryptographicAlgorithm as Alg, KeyFormatType, ObjectType, ResultReason, SecretDataType, Tag } from '../../dict/index.js';
 import type { StructureItem, TtlvItem } from '../../ttlv/types.js';
 import { encode } from '../../ttlv/index.js';
-import type { Attr } from '../attributes/model.js';
+import { fromAttribute1x, type Attr } from '../attributes/model.js';
 import { KmipError, invalidField } from '../errors.js';
 import { bytes, child, enm, int, need, read, struct } from '../items.js';
 import type { OpContext } from '../context.js';
 import { toRecord, uidItem } from '../object.js';
 import { x509Attributes } from '../certificates.js';
 import { checkGrantChange, syncGrants } from '../grants.js';
-import { keyBlockAttributes, objectFromPayload, symmetricKey, wipe } from '../objects.js';
+import { keyBlockAttributes, keyBlockOf, objectFromPayload, symmetricKey, wipe } from '../objects.js';
+import { protectionStorageFor, withServerRng } from '../policy.js';
 import { checkClientAttributes, checkNamesUnique, newObject, requestAttributes } from './common.js';
 
 /** Key lengths (bits) a generated symmetric key may have, per algorithm; others: any multiple of 8 up to 4096. */
@@ -74,9 +75,11 @@ export async function create(ctx: OpContext, payload: TtlvItem): Promise<TtlvIte
   const attrs = await requestAttributes(ctx, payload);
   checkClientAttributes(ctx, attrs);
   await checkNamesUnique(ctx, attrs);
+  const storage = protectionStorageFor(payload);
   const { body, secret } = generate(objectType, attrs);
   try {
-    const obj = newObject(ctx, objectType, attrs, body);
+    // The secret came from our generator: the object records which one (Random Number Generator, 1.3+).
+    const obj = newObject(ctx, objectType, withServerRng(attrs), body, storage);
     if (!attr(obj.attrs, 'Cryptographic Length') && objectType === ObjectType.SecretData) {
       obj.attrs.push({ key: 'Cryptographic Length', value: int(Tag.CryptographicLength, secret.length * 8) });
     }
@@ -93,6 +96,30 @@ export async function create(ctx: OpContext, payload: TtlvItem): Promise<TtlvIte
   }
 }
 
+/** The Name attributes written inside a Template body. */
+function templateBodyNames(body: StructureItem): Attr[] {
+  return body.value.map((a) => fromAttribute1x(a).attr).filter((a) => a.key === 'Name');
+}
+
+/**
+ * A symmetric key's material must be as long as its Cryptographic Length says, wherever that is stated
+ * (Key Block or attributes, which must then agree). Wrapped material is ciphertext and is not checked.
+ */
+function checkSymmetricLength(body: TtlvItem, attrs: readonly Attr[]): void {
+  const kb = keyBlockOf(body);
+  if (!kb || child(kb, Tag.KeyWrappingData)) return;
+  const stated = [read.int(child(kb, Tag.CryptographicLength)), ...attrs.filter((a) => a.key === 'Cryptographic Length').map((a) => read.int(a.value))]
+    .filter((n): n is number => n !== undefined);
+  if (new Set(stated).size > 1) throw invalidField(`the Cryptographic Lengths given disagree (${[...new Set(stated)].join(', ')})`);
+  const km = child(child(kb, Tag.KeyValue), Tag.KeyMaterial);
+  const format = read.enum(child(kb, Tag.KeyFormatType));
+  const key = format === KeyFormatType.Raw ? read.bytes(km) : format === KeyFormatType.TransparentSymmetricKey ? read.bytes(child(km, Tag.Key)) : undefined;
+  if (key === undefined || stated.length === 0) return;
+  if (key.length * 8 !== stated[0]) {
+    throw invalidField(`the key material is ${key.length * 8} bits long, but its Cryptographic Length says ${stated[0]}`);
+  }
+}
+
 export async function register(ctx: OpContext, payload: TtlvItem): Promise<TtlvItem[]> {
   const objectType = need('enum', payload, Tag.ObjectType);
   const body = objectFromPayload(payload, objectType);
@@ -101,7 +128,15 @@ export async function register(ctx: OpContext, payload: TtlvItem): Promise<TtlvI
   await checkNamesUnique(ctx, attrs);
   // What the Key Block says of itself fills in what the template leaves out.
   for (const a of keyBlockAttributes(body)) if (!attrs.some((b) => b.key === a.key)) attrs.push(a);
+  if (objectType === ObjectType.SymmetricKey) checkSymmetricLength(body, attrs);
   if (objectType === ObjectType.Template && ctx.v >= 20) throw new KmipError(ResultReason.InvalidField, 'Templates were removed in KMIP 2.0');
+  if (objectType === ObjectType.Template) {
+    // KMIP 1.0 named a Template by a Name among its own attributes (1.1 on: in the Register's
+    // Template-Attribute). Such a Name is the Template's, and is never applied to the objects it makes.
+    const own = new Set(attrs.filter((a) => a.key === 'Name').map((a) => read.text(child(a.value, Tag.NameValue))));
+    for (const a of templateBodyNames(body)) if (!own.has(read.text(child(a.value, Tag.NameValue)))) attrs.push(a);
+    await checkNamesUnique(ctx, attrs);
+  }
   if (objectType === ObjectType.OpaqueObject && !attrs.some((a) => a.key === 'Opaque Data Type')) {
     attrs.push({ key: 'Opaque Data Type', value: enm(Tag.OpaqueDataType, read.enum(child(body, Tag.OpaqueDataType))!) });
   }
@@ -122,7 +157,7 @@ export async function register(ctx: OpContext, payload: TtlvItem): Promise<TtlvI
       attrs.push(...derived);
     }
   }
-  const obj = newObject(ctx, objectType, attrs, body);
+  const obj = newObject(ctx, objectType, attrs, body, protectionStorageFor(payload));
   checkGrantChange(ctx, obj, attrs);
   const material = encode(body);
   await ctx.tx.insert(toRecord(obj), material);

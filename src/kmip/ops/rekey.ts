@@ -12,6 +12,7 @@ import { load, save, uidOf, type OpContext, Operation } from '../context.js';
 import { first, stateOf, toRecord, type ManagedObject } from '../object.js';
 import { digestOf, symmetricKey, wipe } from '../objects.js';
 import { isDestroyed } from '../lifecycle.js';
+import { initialHistoryFlags, leaseTime, protectionStorageFor, withServerRng } from '../policy.js';
 import { checkClientAttributes, requestAttributes } from './common.js';
 
 /** Attributes that describe one key's own history, so a replacement does not inherit them. */
@@ -20,6 +21,7 @@ const NOT_CARRIED = new Set([
   'Activation Date', 'Process Start Date', 'Protect Stop Date', 'Deactivation Date', 'Destroy Date',
   'Compromise Date', 'Compromise Occurrence Date', 'Revocation Reason', 'Archive Date', 'Fresh', 'Link',
   'Original Creation Date', 'Usage Limits', 'Lease Time', 'Always Sensitive', 'Never Extractable',
+  'Random Number Generator', 'Protection Storage Mask',
 ]);
 const SHIFTED: readonly [string, number][] = [
   ['Process Start Date', Tag.ProcessStartDate],
@@ -47,12 +49,19 @@ export async function reKey(ctx: OpContext, payload: TtlvItem | undefined): Prom
   const newUid = randomUUID();
   const secret = randomBytes(bits / 8);
   const body = symmetricKey(secret, algorithm, bits);
-  const attrs: Attr[] = [
-    { key: 'Unique Identifier', value: text(Tag.UniqueIdentifier, newUid) },
-    { key: 'Short Unique Identifier', value: bytes(Tag.ShortUniqueIdentifier, randomBytes(32)) },
+  // The new key's generator is ours, never copied from the old key (KMIP 1.4 §3.44, 2.1 §4.48).
+  const carried = withServerRng([
     ...old.attrs.filter((a) => !NOT_CARRIED.has(a.key) && !extra.some((e) => e.key === a.key)),
     ...old.attrs.filter((a) => a.key === 'Name'),
     ...extra,
+  ]);
+  const attrs: Attr[] = [
+    { key: 'Unique Identifier', value: text(Tag.UniqueIdentifier, newUid) },
+    { key: 'Short Unique Identifier', value: bytes(Tag.ShortUniqueIdentifier, randomBytes(32)) },
+    ...carried,
+    ...initialHistoryFlags(carried),
+    { key: 'Lease Time', value: leaseTime() },
+    { key: 'Protection Storage Mask', value: protectionStorageFor(payload) },
     { key: 'Initial Date', value: date(Tag.InitialDate, ctx.now) },
     { key: 'Last Change Date', value: date(Tag.LastChangeDate, ctx.now) },
     { key: 'Original Creation Date', value: date(Tag.OriginalCreationDate, ctx.now) },

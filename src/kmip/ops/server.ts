@@ -20,11 +20,17 @@ export const MANAGED_OBJECT_TYPES: readonly number[] = [
   ObjectType.OpaqueObject,
 ];
 
+/** The object types Query advertises at protocol version v: Templates (Register, Get, Get Attributes,
+ *  Locate, Destroy, and by name in Template-Attributes) exist in KMIP 1.x only. */
+export function objectTypesFor(v: number): number[] {
+  return v < 20 ? [...MANAGED_OBJECT_TYPES, ObjectType.Template] : [...MANAGED_OBJECT_TYPES];
+}
+
 export function query(ctx: OpContext, payload: TtlvItem | undefined, operations: readonly number[]): TtlvItem[] {
   const functions = children(payload ?? struct(0, []), Tag.QueryFunction).map((f) => read.enum(f)!);
   const out: (TtlvItem | undefined)[] = [];
   if (functions.includes(QueryFunction.QueryOperations)) out.push(...operations.map((op) => enm(Tag.Operation, op)));
-  if (functions.includes(QueryFunction.QueryObjects)) out.push(...MANAGED_OBJECT_TYPES.map((t) => enm(Tag.ObjectType, t)));
+  if (functions.includes(QueryFunction.QueryObjects)) out.push(...objectTypesFor(ctx.v).map((t) => enm(Tag.ObjectType, t)));
   if (functions.includes(QueryFunction.QueryServerInformation)) {
     out.push(text(Tag.VendorIdentification, ctx.server.vendor));
     out.push(struct(Tag.ServerInformation, [text(Tag.ServerName, ctx.server.serverName)]));
