@@ -1,6 +1,7 @@
 // RELIABILITY.md: "an acknowledged write survives kill -9 of the server at any instant". `kmipkit serve`
-// runs as a real child process on SQLite in a temporary data directory; clients stream Register
-// requests of known, obviously fake key bytes over several connections; the process is SIGKILLed
+// runs as a real child process on SQLite in a temporary data directory; clients stream Creates (each
+// with a Get in the same batch, so the acknowledgement carries the generated key) and Registers of
+// known, obviously fake key bytes over several connections; the process is SIGKILLed
 // mid-stream, restarted on the same directory, and every acknowledged object must be there with
 // identical bytes. Requests sent but not acknowledged may or may not have landed, but never half.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -73,6 +74,22 @@ const registerRequest = (name: string) =>
     },
   ]);
 
+/** Create a 256-bit AES key named `name`, and Get it in the same batch (ID Placeholder). */
+const createRequest = (name: string) =>
+  request(V21, [
+    {
+      op: Op.Create,
+      payload: [
+        enm(Tag.ObjectType, ObjectType.SymmetricKey),
+        struct(Tag.Attributes, [
+          enm(Tag.CryptographicAlgorithm, Alg.AES), int(Tag.CryptographicLength, 256), int(Tag.CryptographicUsageMask, Mask.Encrypt),
+          struct(Tag.Name, [text(Tag.NameValue, name), enm(Tag.NameType, 1)]),
+        ]),
+      ],
+    },
+    { op: Op.Get, payload: [] },
+  ]);
+
 /** A mutual-TLS connection with the data directory's client certificate; responses in order. */
 class Conn {
   private buf = Buffer.alloc(0);
@@ -121,25 +138,29 @@ class Conn {
 }
 
 /** `connections` clients each keep `depth` Registers in flight until the connection dies. */
-async function stream(port: number, dataDir: string, round: number, acked: Map<string, { name: string }>, unacked: Set<string>, connections = 3, depth = 4): Promise<void> {
+async function stream(port: number, dataDir: string, round: number, acked: Map<string, Acked>, unacked: Set<string>, connections = 3, depth = 4): Promise<void> {
   const conns = await Promise.all(Array.from({ length: connections }, () => Conn.open(port, dataDir)));
   await Promise.all(
     conns.map(async (c, ci) => {
       let seq = 0;
       const one = async (): Promise<void> => {
         for (;;) {
-          const name = `dur-${round}-${ci}-${seq++}`;
+          // Connection 0 registers known bytes; the others create keys the server generates.
+          const created = ci > 0;
+          const name = `dur-${round}-${ci}-${seq++}${created ? '-c' : ''}`;
           unacked.add(name);
           let res: Buffer;
           try {
-            res = await c.send(registerRequest(name));
+            res = await c.send(created ? createRequest(name) : registerRequest(name));
           } catch {
             return; // killed: this one stays unacknowledged
           }
-          const it = response(res).items[0];
-          if (it.status !== RS.Success) throw new Error(`Register ${name} failed: ${it.reason} ${it.message}`);
+          const items = response(res).items;
+          for (const it of items) if (it.status !== RS.Success) throw new Error(`${created ? 'Create' : 'Register'} ${name} failed: ${it.reason} ${it.message}`);
           unacked.delete(name);
-          acked.set(read.text(child(it.payload, Tag.UniqueIdentifier))!, { name });
+          const key = created ? keyIn(items[1].payload) : keyFor(name);
+          if (key.length !== 32) throw new Error(`${name}: a ${key.length}-byte key`);
+          acked.set(read.text(child(items[0].payload, Tag.UniqueIdentifier))!, { name, key });
         }
       };
       await Promise.all(Array.from({ length: depth }, one));
@@ -147,15 +168,21 @@ async function stream(port: number, dataDir: string, round: number, acked: Map<s
   );
 }
 
+interface Acked {
+  name: string;
+  /** The key bytes the acknowledgement carried (Create) or the request sent (Register). */
+  key: Buffer;
+}
+
 const keyIn = (payload: ReturnType<typeof response>['items'][number]['payload']) =>
   Buffer.from(read.bytes(child(child(child(child(payload, Tag.SymmetricKey), Tag.KeyBlock), Tag.KeyValue), Tag.KeyMaterial))!);
 
 /** Every acknowledged object is there with its bytes; an unacknowledged one is there whole or not at all. */
-async function verify(port: number, dataDir: string, acked: Map<string, { name: string }>, unacked: Set<string>): Promise<{ landed: number }> {
+async function verify(port: number, dataDir: string, acked: Map<string, Acked>, unacked: Set<string>): Promise<{ landed: number }> {
   const c = await Conn.open(port, dataDir);
-  const gets = [...acked].map(async ([uid, { name }]) => {
+  const gets = [...acked].map(async ([uid, { name, key }]) => {
     const it = response(await c.send(request(V21, [{ op: Op.Get, payload: [text(Tag.UniqueIdentifier, uid)] }]))).items[0];
-    return { uid, name, status: it.status, match: it.status === RS.Success && keyIn(it.payload).equals(keyFor(name)) };
+    return { uid, name, status: it.status, match: it.status === RS.Success && keyIn(it.payload).equals(key) };
   });
   const results = await Promise.all(gets);
   const lost = results.filter((r) => !r.match);
@@ -168,8 +195,11 @@ async function verify(port: number, dataDir: string, acked: Map<string, { name: 
     if (uids.length === 1) {
       landed++;
       const it = response(await c.send(request(V21, [{ op: Op.Get, payload: [text(Tag.UniqueIdentifier, uids[0])] }]))).items[0];
-      expect(keyIn(it.payload)).toEqual(keyFor(name));
-      acked.set(uids[0], { name });
+      const key = keyIn(it.payload);
+      // A Create that landed unacknowledged has whatever key the server made; a Register, the bytes sent.
+      if (name.endsWith('-c')) expect(key.length).toBe(32);
+      else expect(key).toEqual(keyFor(name));
+      acked.set(uids[0], { name, key });
     }
   }
   unacked.clear();
@@ -177,9 +207,9 @@ async function verify(port: number, dataDir: string, acked: Map<string, { name: 
   return { landed };
 }
 
-it('every acknowledged Register survives kill -9 at several points, byte for byte', async () => {
+it('every acknowledged Create and Register survives kill -9 at several points, byte for byte', async () => {
   const dataDir = join(tmp, 'data');
-  const acked = new Map<string, { name: string }>();
+  const acked = new Map<string, Acked>();
   const unacked = new Set<string>();
   const kills = [250, 600, 1_000];
   const rounds: { acked: number; inFlight: number; landed: number }[] = [];
