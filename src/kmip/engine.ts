@@ -2,12 +2,13 @@
 // in one store transaction and every item in a savepoint, so a failed item writes nothing, Stop keeps
 // what went before, Undo rolls the whole batch back, and the response leaves only after the commit.
 import { timingSafeEqual } from 'node:crypto';
-import { BatchErrorContinuationOption, CredentialType, Operation, ResultReason, ResultStatus } from '../dict/index.js';
+import { BatchErrorContinuationOption, CredentialType, Operation, ResultReason, ResultStatus, Tag, enumByName } from '../dict/index.js';
 import { decode, encode, TtlvError } from '../ttlv/index.js';
 import type { TtlvItem } from '../ttlv/types.js';
 import type { ClientIdentity, MessageHandler } from '../server/types.js';
 import type { Store, StoreTx } from '../store/types.js';
 import { KmipError } from './errors.js';
+import { read } from './items.js';
 import { buildResponse, failure, parseRequest, peekVersion, type RequestMessage, type ResponseItem } from './message.js';
 import { makeContext, type OpContext, type ServerState } from './context.js';
 import { SUPPORTED_VERSIONS, isSupported, vnum, type ProtocolVersion } from './version.js';
@@ -83,6 +84,10 @@ export function operationsFor(v: number): number[] {
   return [...OPS].filter(([, d]) => d.since <= v).map(([op]) => op);
 }
 
+const enumName = (enumeration: string, v: number | undefined): string | undefined =>
+  v === undefined ? undefined : (enumByName(enumeration)?.valueName(v) ?? `0x${v.toString(16).padStart(8, '0')}`);
+const operationName = (op: number | undefined) => enumName('Operation', op);
+
 /** Thrown inside the transaction to roll the batch back while keeping the answer. */
 class Rollback {
   constructor(readonly items: ResponseItem[]) {}
@@ -138,21 +143,20 @@ export function createEngine(options: EngineOptions): MessageHandler {
       return respond(version, now, fail(ResultReason.FeatureNotSupported, 'asynchronous operations are not supported: send the request with Asynchronous Indicator Optional or Prohibited'), header.clientCorrelationValue);
     }
     const render = (items: ResponseItem[]) => encode(buildResponse(version, now, items, { clientCorrelationValue: header.clientCorrelationValue }));
+    const started = options.log ? Date.now() : 0;
+    let answered: ResponseItem[] = [];
     try {
-      return await options.store.transaction(async (tx) => {
+      const bytes = await options.store.transaction(async (tx) => {
         const ctx = makeContext({ version, principal: client.principal, tx, now, server });
         const items: ResponseItem[] = [];
         for (const item of msg.items) {
           const base = { operation: item.operation, uniqueBatchItemId: item.uniqueBatchItemId };
-          const started = Date.now();
           try {
             const payload = await runItem(ctx, tx, item.operation, item.payload, msg.items.length === 1);
             items.push({ ...base, status: ResultStatus.Success, payload });
-            logEvent({ event: 'operation', operation: item.operation, principal: client.principal, status: 'success', ms: Date.now() - started });
           } catch (err) {
             const e = asKmipError(err, logEvent);
             items.push(failure(e, base));
-            logEvent({ event: 'operation', operation: item.operation, principal: client.principal, status: 'failed', reason: e.reason, ms: Date.now() - started });
             if (msg.items.length === 1) throw new Rollback(items);
             if (header.errorContinuation === BatchErrorContinuationOption.Continue) continue;
             if (header.errorContinuation === BatchErrorContinuationOption.Undo) {
@@ -163,15 +167,41 @@ export function createEngine(options: EngineOptions): MessageHandler {
             break; // Stop: later items are not processed; earlier ones stand.
           }
         }
-        const bytes = render(items);
-        if (header.maximumResponseSize !== undefined && bytes.length > header.maximumResponseSize) {
-          throw new Rollback(msg.items.map((it) => failure(new KmipError(ResultReason.ResponseTooLarge, `the response would be ${bytes.length} bytes, over the Maximum Response Size`), { operation: it.operation, uniqueBatchItemId: it.uniqueBatchItemId })));
+        const out = render(items);
+        if (header.maximumResponseSize !== undefined && out.length > header.maximumResponseSize) {
+          throw new Rollback(msg.items.map((it) => failure(new KmipError(ResultReason.ResponseTooLarge, `the response would be ${out.length} bytes, over the Maximum Response Size`), { operation: it.operation, uniqueBatchItemId: it.uniqueBatchItemId })));
         }
-        return bytes;
+        answered = items;
+        return out;
       });
+      // Logged once committed: a commit that fails leaves no success in the log.
+      if (options.log) audit(answered, client, started);
+      return bytes;
     } catch (err) {
-      if (err instanceof Rollback) return render(err.items);
+      if (err instanceof Rollback) {
+        if (options.log) audit(err.items, client, started);
+        return render(err.items);
+      }
       throw err;
+    }
+  }
+
+  /** One event per batch item, as finally answered (after Undo or Response Too Large), never before
+   *  the outcome is settled; names instead of numbers, the object's identifier, never key material. */
+  function audit(items: readonly ResponseItem[], client: ClientIdentity, started: number): void {
+    const ms = Date.now() - started;
+    for (const it of items) {
+      const uid = it.payload ? read.text(it.payload.find((c) => c.tag === Tag.UniqueIdentifier)) : undefined;
+      logEvent({
+        event: 'operation',
+        operation: operationName(it.operation),
+        principal: client.principal,
+        ...(client.remoteAddress ? { remoteAddress: client.remoteAddress } : {}),
+        status: enumName('ResultStatus', it.status),
+        ...(it.reason !== undefined ? { reason: enumName('ResultReason', it.reason) } : {}),
+        ...(uid !== undefined ? { uid } : {}),
+        ms,
+      });
     }
   }
 

@@ -139,6 +139,28 @@ describe('messages', () => {
   });
 });
 
+describe('operation log', () => {
+  it('one event per item once settled: names, principal, uid, never key material; undone items say so', async () => {
+    const events: Record<string, unknown>[] = [];
+    const e = await testEngine({ log: (ev) => events.push(ev) });
+    const uid = uidIn(await e.ok(V21, Op.Create, aes2x()));
+    await e.ok(V21, Op.Get, uidP(uid));
+    expect(events.map(({ ms, ...rest }) => (expect(typeof ms).toBe('number'), rest))).toEqual([
+      { event: 'operation', operation: 'Create', principal: 'alice', status: 'Success', uid },
+      { event: 'operation', operation: 'Get', principal: 'alice', status: 'Success', uid },
+    ]);
+    // Undo: the Create that succeeded is logged as undone, not as a success.
+    events.length = 0;
+    await e.send(V21, [{ op: Op.Create, payload: aes2x() }, { op: Op.Get, payload: uidP('nope') }], [enm(Tag.BatchErrorContinuationOption, 3)]);
+    expect(events.map((ev) => [ev.operation, ev.status, ev.reason])).toEqual([
+      ['Create', 'OperationUndone', undefined],
+      ['Get', 'OperationFailed', 'ObjectNotFound'],
+    ]);
+    const text_ = JSON.stringify(events);
+    expect(text_).not.toMatch(/KeyMaterial|key_material/i);
+  });
+});
+
 describe('batches', () => {
   it('the ID Placeholder carries a Create into the items after it', async () => {
     const e = await testEngine();
