@@ -115,6 +115,9 @@ class Connection {
       return;
     }
     for (const m of messages) this.queue.push(m);
+    // A client that pipelines: read no more until the queue drains, so it cannot queue unbounded work.
+    // (Pausing for every request would cost a readStop/readStart per message for sequential clients.)
+    if (this.busy && this.queue.length > 0) this.socket.pause();
     if (this.framer.error) {
       // Whole requests came before the bad bytes: answer them, read nothing more, then close.
       this.event('framing-error', { code: this.framer.error.code });
@@ -132,14 +135,14 @@ class Connection {
     const request = this.queue.shift();
     if (request === undefined) {
       if (this.closing || this.unframed) return this.end();
-      this.socket.resume();
+      if (this.socket.isPaused()) this.socket.resume();
       this.arm(true);
       return;
     }
     this.busy = true;
     this.clearTimer();
-    // Requests are answered in order: read nothing more until this one is answered and taken.
-    this.socket.pause();
+    // Requests are answered in order, one at a time; more that arrive meanwhile wait in the queue, and
+    // the socket is paused once one does (onData), so at most one chunk's worth is ever queued.
     new Promise<Uint8Array>((resolve) => resolve(this.handler.handle(request, this.client))).then(
       (response) => {
         if (!(response instanceof Uint8Array)) throw new TypeError('handler resolved with something other than bytes');
@@ -266,6 +269,8 @@ export async function startTransport(options: TransportOptions, handler: Message
   let onDrained: (() => void) | undefined;
 
   server.on('connection', (raw: Socket) => {
+    // Responses are single small writes a client waits on: send each at once (no Nagle delay).
+    raw.setNoDelay(true);
     sockets.add(raw);
     raw.once('close', () => sockets.delete(raw));
   });
