@@ -82,6 +82,8 @@ export class KmipConnection {
     });
     socket.on('error', (e) => this.fail(new KmipTransportError('CLOSED', `connection error: ${e.message}`, { cause: e })));
     socket.on('close', () => this.fail(new KmipTransportError('CLOSED', 'the server closed the connection')));
+    // The server's FIN: the connection is dead from now on, before 'close' (a pool must not reuse it).
+    socket.on('end', () => this.fail(new KmipTransportError('CLOSED', 'the server closed the connection')));
   }
 
   static open(o: ConnectionOptions): Promise<KmipConnection> {

@@ -1,6 +1,6 @@
 // One spec per operation: how its request payload is built for a protocol version and how its response
 // payload is read. The client's methods and the batch builder both use them.
-import { Tag, maskForTag } from '../dict/index.js';
+import { Tag } from '../dict/index.js';
 import { child, children, enm, int, interval, read, struct, text } from '../kmip/items.js';
 import { ItemType, type TtlvItem } from '../ttlv/types.js';
 import { KmipProtocolError } from './errors.js';
@@ -107,7 +107,10 @@ export function create(objectType: string, attributes: Attributes): OpSpec<Creat
     operation: 'Create',
     idempotent: false,
     payload: (v) => [toItem(Tag.ObjectType, ItemType.Enumeration, objectType), attributesItem(v, attributes)],
-    parse: (p) => ({ uniqueIdentifier: uidOf(p, 'Create'), objectType: (fromItem(child(p, Tag.ObjectType) ?? enm(Tag.ObjectType, 0)) as string) }),
+    parse: (p) => {
+      const ot = child(p, Tag.ObjectType);
+      return { uniqueIdentifier: uidOf(p, 'Create'), objectType: ot ? String(fromItem(ot)) : objectType };
+    },
   };
 }
 
@@ -408,4 +411,3 @@ export function rngRetrieve(length: number): OpSpec<Uint8Array> {
   };
 }
 
-void maskForTag;

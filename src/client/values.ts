@@ -28,8 +28,15 @@ export interface FriendlyStruct {
  */
 export type Attributes = Record<string, unknown>;
 
-const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
-const upperFirst = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+/** 'CryptographicAlgorithm' -> 'cryptographicAlgorithm'; a leading acronym goes whole: 'RNGAlgorithm' -> 'rngAlgorithm'. */
+export const camelKey = (name: string): string => name.replace(/^[A-Z]+(?=[A-Z][a-z]|[^A-Za-z]|$)|^[A-Z]/, (m) => m.toLowerCase());
+
+let KEY_TAGS: Map<string, number> | undefined;
+/** The tag of a friendly field key, a CamelCase tag name or the spec's words. */
+export function tagForKey(key: string): number | undefined {
+  KEY_TAGS ??= new Map(Object.entries(Tag).map(([name, tag]) => [camelKey(name), tag]));
+  return KEY_TAGS.get(key) ?? tagByName(key);
+}
 
 /** Item types of the fields inside attribute structures (enumerations and masks come from the dictionary). */
 const FIELD_TYPES: Record<number, number> = {
@@ -61,9 +68,11 @@ const FIELD_TYPES: Record<number, number> = {
 };
 
 function fieldType(tag: number): number | undefined {
+  // The table first: identifiers are Text Strings even though an enumeration exists for their placeholders.
+  if (FIELD_TYPES[tag] !== undefined) return FIELD_TYPES[tag];
   if (enumForTag(tag)) return ItemType.Enumeration;
   if (maskForTag(tag)) return ItemType.Integer;
-  return FIELD_TYPES[tag] ?? attributeByTag(tag)?.type;
+  return attributeByTag(tag)?.type;
 }
 
 const isItem = (v: unknown): v is TtlvItem =>
@@ -138,7 +147,7 @@ function structItem(tag: number, v: unknown): TtlvItem {
   const value: TtlvItem[] = [];
   for (const [field, fv] of Object.entries(v as Record<string, unknown>)) {
     if (fv === undefined) continue;
-    const t = tagByName(upperFirst(field));
+    const t = tagForKey(field);
     if (t === undefined) throw new TypeError(`${tagName(tag)} has no field ${JSON.stringify(field)}`);
     const type = fieldType(t);
     if (type === undefined && !isItem(fv)) throw new TypeError(`${tagName(tag)}.${field}: pass a TtlvItem (its type is not known here)`);
@@ -188,7 +197,7 @@ export function fromItem(item: TtlvItem): FriendlyValue {
 
 function fieldKey(tag: number): string {
   const n = tagName(tag);
-  return n ? lowerFirst(n) : `tag:0x${tag.toString(16).toUpperCase().padStart(6, '0')}`;
+  return n ? camelKey(n) : `tag:0x${tag.toString(16).toUpperCase().padStart(6, '0')}`;
 }
 
 // ------------------------------------------------------------------------------------ attributes
@@ -197,7 +206,7 @@ const BY_KEY = new Map<string, AttributeDef>();
 function defForKey(key: string): AttributeDef | undefined {
   const cached = BY_KEY.get(key);
   if (cached) return cached;
-  const tag = tagByName(upperFirst(key));
+  const tag = tagForKey(key);
   const def = (tag !== undefined ? attributeByTag(tag) : undefined) ?? attributeByName(key);
   if (def) BY_KEY.set(key, def);
   return def;

@@ -1,0 +1,11 @@
+// kmipkit/client: a KMIP client for Node.js. See docs/client.md.
+export { KmipClient, connect, DEFAULT_TIMEOUT_MS, type KmipClientOptions, type CallOptions } from './client.js';
+export { KmipBatch, MAX_BATCH_ITEMS, type BatchItemResult, type BatchOptions } from './batch.js';
+export * from './errors.js';
+export type { ServerAddress, ServerStatus } from './pool.js';
+export type { ErrorContinuation } from './messages.js';
+export type { ObjectInput, KeyObjectInput, CertificateInput, OpaqueObjectInput, RawObjectInput, ManagedObject } from './objects.js';
+export type {
+  CreateResult, LocateFilter, LocateResult, CheckOptions, GetResult, GetAttributesResult, InstanceOptions, RevokeOptions, QueryResult,
+} from './ops.js';
+export type { Attributes, FriendlyValue, FriendlyStruct } from './values.js';
