@@ -156,3 +156,11 @@ export function errorClassFor(reasonCode: number | undefined): KmipErrorClass {
 export function kmipError(init: KmipErrorInit): KmipError {
   return new (errorClassFor(init.reasonCode))(init);
 }
+
+/**
+ * Whether the server said the object does not exist (or is not visible to this client): KMIP 1.x
+ * answers Item Not Found, 2.x Object Not Found, and servers mix them, so check this rather than one class.
+ */
+export function isNotFound(err: unknown): boolean {
+  return err instanceof ItemNotFoundError || err instanceof ObjectNotFoundError;
+}

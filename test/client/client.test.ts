@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClientAndServer, type TestKmip } from '../../src/testing/index.js';
 import {
-  AttributeNotFoundError, AttributeReadOnlyError, ItemNotFoundError, ObjectDestroyedError, KmipClient, KmipError, KmipTransportError, ObjectNotFoundError,
+  AttributeNotFoundError, AttributeReadOnlyError, ItemNotFoundError, isNotFound, ObjectDestroyedError, KmipClient, KmipError, KmipTransportError, ObjectNotFoundError,
   OperationNotSupportedError, PermissionDeniedError, WrongKeyLifecycleStateError, connect,
 } from '../../src/client/index.js';
 import { Tag } from '../../src/dict/index.js';
@@ -132,6 +132,8 @@ describe.each(['2.1', '1.4'] as const)('KmipClient against kmipkit at KMIP %s', 
     const missing = await client.get('no-such-object').catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(NotFound);
     expect(missing).not.toBeInstanceOf(KmipTransportError);
+    // isNotFound covers both versions' reason; an object that is gone is not "not found".
+    expect([isNotFound(missing), isNotFound(gone) === !v2, isNotFound(new Error('x'))]).toEqual([true, true, false]);
   });
 
   it('archive and recover', async () => {
