@@ -11,13 +11,17 @@ export class Conn {
   private buf: Buffer = Buffer.alloc(0);
   private waiting: ((b: Buffer) => void) | undefined;
   private failed: ((e: Error) => void) | undefined;
+  private closed = false;
   private constructor(private readonly socket: TLSSocket) {
     socket.on('data', (d: Buffer) => {
       this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
       this.drain();
     });
     socket.on('error', (e) => this.failed?.(e));
-    socket.on('close', () => this.failed?.(new Error('connection closed')));
+    socket.on('close', () => {
+      this.closed = true;
+      this.failed?.(new Error('connection closed'));
+    });
   }
 
   static open(host: string, port: number, tls: TlsFiles): Promise<Conn> {
@@ -41,11 +45,16 @@ export class Conn {
 
   send(msg: Uint8Array): Promise<Buffer> {
     return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new Error('connection closed'));
       this.waiting = resolve;
       this.failed = reject;
       this.socket.write(msg);
       this.drain();
     });
+  }
+
+  tlsInfo(): { protocol: string; cipher: string } {
+    return { protocol: this.socket.getProtocol() ?? '?', cipher: this.socket.getCipher().standardName };
   }
 
   close(): void {

@@ -65,8 +65,32 @@ function toRecord(r: Row): ObjectRecord {
 
 type Stmt = Database.Statement;
 
+// One object by uid, the hot path of every operation on an object: its columns in raw (array) mode and
+// its names from a second statement, which together cost about half the json_group_array form above.
+const GET_COLUMNS = `SELECT o.seq, o.uid, o.object_type, o.state, o.owner, o.attributes, o.created_at,
+  o.updated_at, o.revision, EXISTS (SELECT 1 FROM material m WHERE m.uid = o.uid) AS has_material
+FROM objects o WHERE o.uid = ?`;
+type RawRow = [number, string, number, number, string, Buffer, number, number, number, number];
+
+function toRecordRaw(r: RawRow, names: string[]): ObjectRecord {
+  return {
+    uid: r[1],
+    objectType: r[2],
+    state: r[3],
+    owner: r[4],
+    attributes: new Uint8Array(r[5]),
+    names,
+    createdAt: r[6],
+    updatedAt: r[7],
+    seq: r[0],
+    revision: r[8],
+    hasMaterial: r[9] === 1,
+  };
+}
+
 class Statements {
   readonly get: Stmt;
+  readonly names: Stmt;
   readonly exists: Stmt;
   readonly insert: Stmt;
   readonly update: Stmt;
@@ -90,7 +114,8 @@ class Statements {
   }
 
   constructor(private readonly db: Database.Database) {
-    this.get = db.prepare(`${SELECT_RECORD} WHERE o.uid = ?`);
+    this.get = db.prepare(GET_COLUMNS).raw();
+    this.names = db.prepare('SELECT name FROM object_names WHERE uid = ? ORDER BY pos').pluck();
     this.exists = db.prepare('SELECT 1 FROM objects WHERE uid = ?').pluck();
     this.insert = db.prepare(`INSERT INTO objects (uid, object_type, state, owner, attributes, created_at, updated_at, revision)
       VALUES (@uid, @objectType, @state, @owner, @attributes, @createdAt, @updatedAt, 1)`);
@@ -181,8 +206,8 @@ class SqliteTx extends TxBase {
 
   get(uid: string): Promise<ObjectRecord | undefined> {
     return this.run(() => {
-      const row = this.s.get.get(uid) as Row | undefined;
-      return row && toRecord(row);
+      const row = this.s.get.get(uid) as RawRow | undefined;
+      return row && toRecordRaw(row, this.s.names.all(uid) as string[]);
     });
   }
 
