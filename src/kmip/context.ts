@@ -31,7 +31,10 @@ export interface ServerState {
 }
 
 export function makeContext(base: Omit<OpContext, 'v'>): OpContext {
-  return { ...base, v: vnum(base.version) };
+  // Field by field rather than by spread: this runs once per request.
+  const ctx: OpContext = { version: base.version, v: vnum(base.version), principal: base.principal, tx: base.tx, now: base.now, server: base.server };
+  if (base.placeholder !== undefined) ctx.placeholder = base.placeholder;
+  return ctx;
 }
 
 /** The wrong-state result of the negotiated version: 1.x had no Wrong Key Lifecycle State. */

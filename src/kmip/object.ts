@@ -71,12 +71,40 @@ export function toRecord(obj: ManagedObject): NewObjectRecord {
   };
 }
 
+// Decoded attribute lists of recently loaded objects, keyed by uid and checked against the stored bytes
+// (not the revision: a rolled-back update lets a later one reuse its revision number with other
+// content). Cached items are frozen, and every load gets its own copy of the list, so no caller can
+// change what another one reads.
+const DECODED_MAX = 1024;
+const decoded = new Map<string, { readonly bytes: Buffer; readonly attrs: readonly Attr[] }>();
+
+function freezeItem(item: TtlvItem): void {
+  if (item.type === 1) for (const c of item.value) freezeItem(c);
+  if (Array.isArray(item.value)) Object.freeze(item.value);
+  Object.freeze(item);
+}
+
+function decodeCached(uid: string, bytes: Uint8Array): Attr[] {
+  const hit = decoded.get(uid);
+  if (hit && hit.bytes.length === bytes.length && hit.bytes.equals(bytes)) return hit.attrs.slice();
+  const own = Buffer.from(bytes);
+  const attrs = decodeAttributes(own);
+  for (const a of attrs) {
+    freezeItem(a.value);
+    Object.freeze(a);
+  }
+  if (hit) decoded.delete(uid);
+  else if (decoded.size >= DECODED_MAX) decoded.delete(decoded.keys().next().value as string);
+  decoded.set(uid, { bytes: own, attrs });
+  return attrs.slice();
+}
+
 export function fromRecord(rec: ObjectRecord): ManagedObject {
   return {
     uid: rec.uid,
     objectType: rec.objectType,
     owner: rec.owner,
-    attrs: decodeAttributes(rec.attributes),
+    attrs: decodeCached(rec.uid, rec.attributes),
     createdAt: rec.createdAt,
     updatedAt: rec.updatedAt,
     hasMaterial: rec.hasMaterial ?? false,

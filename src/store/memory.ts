@@ -70,8 +70,20 @@ class MemoryTx extends TxBase {
   }
 
   private toRecord(e: Entry): ObjectRecord {
-    const r = copyRecord(e.record);
-    return { ...r, seq: e.seq, revision: e.revision, hasMaterial: this.st.material.has(r.uid) };
+    const r = e.record;
+    return {
+      uid: r.uid,
+      objectType: r.objectType,
+      state: r.state,
+      owner: r.owner,
+      attributes: new Uint8Array(r.attributes),
+      names: [...r.names],
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+      seq: e.seq,
+      revision: e.revision,
+      hasMaterial: this.st.material.has(r.uid),
+    };
   }
 
   get(uid: string): Promise<ObjectRecord | undefined> {

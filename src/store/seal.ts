@@ -20,8 +20,14 @@ function derive(master: Uint8Array, info: string): Buffer {
   return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `kmipkit ${info} v1`, 32));
 }
 
+/** AAD_LABEL | version | uid in UTF-8, written into one buffer (it is public, so the shared pool will do). */
 function aad(uid: string): Buffer {
-  return Buffer.concat([AAD_LABEL, Buffer.of(SEAL_VERSION), Buffer.from(uid, 'utf8')]);
+  const at = AAD_LABEL.length + 1;
+  const out = Buffer.allocUnsafe(at + Buffer.byteLength(uid, 'utf8'));
+  AAD_LABEL.copy(out, 0);
+  out[AAD_LABEL.length] = SEAL_VERSION;
+  out.write(uid, at, 'utf8');
+  return out;
 }
 
 /** Random bytes drawn NONCE_POOL_BYTES at a time: one randomFillSync costs about as much as sealing a

@@ -9,7 +9,7 @@ import { bytes, child, enm, int, need, read, struct } from '../items.js';
 import type { OpContext } from '../context.js';
 import { toRecord, uidItem } from '../object.js';
 import { x509Attributes } from '../certificates.js';
-import { checkGrantChange, syncGrants } from '../grants.js';
+import { GRANT_ATTRIBUTE, checkGrantChange, syncGrants } from '../grants.js';
 import { keyBlockAttributes, keyBlockOf, objectFromPayload, symmetricKey, wipe } from '../objects.js';
 import { protectionStorageFor, withServerRng } from '../policy.js';
 import { checkClientAttributes, checkNamesUnique, newObject, requestAttributes } from './common.js';
@@ -87,7 +87,8 @@ export async function create(ctx: OpContext, payload: TtlvItem): Promise<TtlvIte
     const material = encode(body);
     await ctx.tx.insert(toRecord(obj), material);
     material.fill(0);
-    await syncGrants(ctx, obj);
+    // The object is new, so it has no grants yet: the table changes only when the request sets some.
+    if (obj.attrs.some((a) => a.key === GRANT_ATTRIBUTE)) await syncGrants(ctx, obj);
     ctx.placeholder = obj.uid;
     return [enm(Tag.ObjectType, objectType), uidItem(obj.uid)];
   } finally {
