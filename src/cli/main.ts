@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerDecode } from './decode.js';
 import { registerServerCommands } from './serve.js';
+import { registerClientCommands } from './client.js';
 import { codecInfo } from '../ttlv/index.js';
 
 const program = new Command();
@@ -12,6 +13,7 @@ program
   .version(`0.1.0 (${codecInfo.native ? 'native' : 'pure-TS'} codec)`);
 registerDecode(program);
 registerServerCommands(program);
+registerClientCommands(program);
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`kmipkit: ${err.message}\n`);
   process.exit(1);
