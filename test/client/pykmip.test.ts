@@ -1,28 +1,14 @@
 // Our client against PyKMIP's server (a real process, started by the test) at KMIP 1.2, 1.4 and 2.0:
 // the operations PyKMIP's server implements and both sides share.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ItemNotFoundError, KmipClient, KmipError } from '../../src/client/index.js';
-import { VERSIONS, startPyKmipServer, type PyKmipServer } from '../helpers/pykmip.js';
+import { VERSIONS, pyKmipServerForFile } from '../helpers/pykmip.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'kmipkit-client-pykmip-'));
-let ready: Promise<PyKmipServer>;
-
-beforeAll(async () => {
-  ready = startPyKmipServer({ dir });
-  // A missing PyKMIP fails every test with the install command (each awaits `ready`), rather than skipping them.
-  await ready.catch(() => undefined);
-}, 60_000);
-
-afterAll(async () => {
-  await (await ready.catch(() => undefined))?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const server = pyKmipServerForFile('kmipkit-client-pykmip-');
 
 async function clientFor(version?: string): Promise<KmipClient> {
-  const s = await ready;
+  const s = await server();
   const tls = { ca: readFileSync(s.certs.ca), cert: readFileSync(s.certs.clientCert), key: readFileSync(s.certs.clientKey) };
   return new KmipClient({ servers: [{ host: s.host, port: s.port }], tls, version, timeoutMs: 20_000 });
 }

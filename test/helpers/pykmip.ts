@@ -2,11 +2,12 @@
 // its client (test/interop/pykmip/client_scenarios.py) one scenario at a time. See docs/interop.md.
 import { createHash } from 'node:crypto';
 import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { ROOT } from './testdata.js';
 
 export const PYKMIP_INSTALL =
@@ -276,4 +277,23 @@ export function expectRun(run: ClientRun, expectation: Expectation, version: Kmi
     expect(run.code).toBe(1);
     expect({ kind: output.error?.kind, reason: output.error?.reason }).toEqual({ kind: 'kmip', reason: expectation.reason });
   }
+}
+
+/**
+ * One PyKMIP server for the calling test file: started before its tests, stopped and its directory
+ * removed after them. A missing PyKMIP fails every test that awaits the server with the install
+ * command, rather than skipping them.
+ */
+export function pyKmipServerForFile(prefix: string): () => Promise<PyKmipServer> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  let ready: Promise<PyKmipServer>;
+  beforeAll(async () => {
+    ready = startPyKmipServer({ dir });
+    await ready.catch(() => undefined);
+  }, 60_000);
+  afterAll(async () => {
+    await (await ready.catch(() => undefined))?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return () => ready;
 }
