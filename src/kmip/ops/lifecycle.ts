@@ -12,7 +12,10 @@ const STATE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(St
 function move(ctx: OpContext, obj: ManagedObject, event: LifecycleEvent): number {
   const from = stateOf(obj);
   const to = transition(from, event);
-  if (to === undefined) throw wrongState(ctx, `${event} is not permitted in state ${STATE_NAMES[from] ?? from}`);
+  if (to === undefined) {
+    const hint = event === 'destroy' && from === State.Active ? ': Revoke it first' : '';
+    throw wrongState(ctx, `${event} is not permitted in state ${STATE_NAMES[from] ?? from}${hint}`);
+  }
   setState(obj, to);
   return to;
 }
