@@ -384,6 +384,9 @@ export async function openSqliteStore(options: SqliteStoreOptions, internal: Sql
     db.pragma('foreign_keys = ON');
     // Freed pages (a destroyed key's sealed blob) are overwritten with zeros, not left in the file.
     db.pragma('secure_delete = ON');
+    // Savepoint sub-journals (one per batch item) in memory rather than a temporary file: a 1,000-item
+    // batch otherwise spends more time journaling savepoints than inserting. The WAL is unaffected.
+    db.pragma('temp_store = MEMORY');
     if (db.pragma('journal_mode', { simple: true }) !== 'wal') {
       throw new StoreError('IO', `database ${options.path} cannot use WAL mode (is it on a network file system?)`);
     }

@@ -1,7 +1,12 @@
 // The engine over an in-memory store: message-level rules (versions, batches, placeholders, limits,
 // bad input), access control, the lifecycle through operations, Re-key, and Query advertising only
 // what works.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/index.js';
 import {
   BatchErrorContinuationOption as BEC, CryptographicAlgorithm as Alg, CryptographicUsageMask as Mask, KeyFormatType, LinkType, ObjectType, Operation as Op,
   QueryFunction, ResultReason as RR, ResultStatus as RS, RevocationReasonCode, State, Tag,
@@ -194,6 +199,35 @@ describe('batches', () => {
     expect(r.items[1].payload).toBeUndefined();
     const found = await e.ok(V21, Op.Locate, [struct(Tag.Attributes, [name2x('undo-1')])]);
     expect(read.int(child(found, Tag.LocatedItems))).toBe(0);
+  });
+
+  // Batches run first without savepoints and, when an item fails, again with them (engine.ts, runBatch):
+  // the answer, the stored objects and the log must be those of one run, on either store.
+  it.each(['memory', 'sqlite'] as const)('a failure in a Continue batch: the objects and log events of one run (%s store)', async (kind) => {
+    const dir = mkdtempSync(join(tmpdir(), 'kmipkit-engine-replay-'));
+    const store = kind === 'memory' ? undefined : await openStore({ kind: 'sqlite', path: join(dir, 'kmip.db'), masterKey: randomBytes(32) });
+    try {
+      const events: Record<string, unknown>[] = [];
+      const e = await testEngine({ log: (ev) => events.push(ev), ...(store ? { store } : {}) });
+      const r = await e.send(
+        V21,
+        [{ op: Op.Create, payload: aes2x([name2x('replay-1')]) }, { op: Op.Get, payload: uidP('nope') }, { op: Op.Create, payload: aes2x([name2x('replay-2')]) }],
+        [enm(Tag.BatchErrorContinuationOption, BEC.Continue)],
+      );
+      expect(r.items.map((i) => i.status)).toEqual([RS.Success, RS.OperationFailed, RS.Success]);
+      for (const [i, name] of [[0, 'replay-1'], [2, 'replay-2']] as const) {
+        const found = await e.ok(V21, Op.Locate, [struct(Tag.Attributes, [name2x(name)])]);
+        expect(children(found, Tag.UniqueIdentifier).map((u) => read.text(u))).toEqual([uidIn(r.items[i].payload!)]);
+      }
+      expect(events.filter((ev) => ev.operation !== 'Locate').map((ev) => [ev.operation, ev.status])).toEqual([
+        ['Create', 'Success'],
+        ['Get', 'OperationFailed'],
+        ['Create', 'Success'],
+      ]);
+    } finally {
+      await store?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a failed item writes nothing (Add Attribute of a Name that would clash)', async () => {
