@@ -1,7 +1,7 @@
 // Managed object bodies (Symmetric Key, Secret Data, Opaque Object, Certificate, Public and Private
 // Key, ...): which structure carries which object type, what Register accepts, and the Get-side
 // conversions between key format types.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { HashingAlgorithm, KeyFormatType, ObjectType, ResultReason, Tag } from '../dict/index.js';
 import { ItemType, type StructureItem, type TtlvItem } from '../ttlv/types.js';
 import { KmipError, invalidField } from './errors.js';
@@ -105,7 +105,8 @@ function digestInput(obj: StructureItem): { data: Uint8Array; format?: number } 
 export function digestOf(obj: StructureItem): TtlvItem | undefined {
   const input = digestInput(obj);
   if (!input) return undefined;
-  const value = createHash('sha256').update(input.data).digest();
+  // One-shot: a Hash object per Create costs more than the hashing.
+  const value = hash('sha256', input.data, 'buffer');
   return struct(Tag.Digest, [
     enm(Tag.HashingAlgorithm, HashingAlgorithm.SHA_256),
     bytes(Tag.DigestValue, value),
