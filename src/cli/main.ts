@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerDecode } from './decode.js';
 import { registerServerCommands } from './serve.js';
 import { registerClientCommands } from './client.js';
+import { registerInventory } from './inventory.js';
 import { codecInfo } from '../ttlv/index.js';
 
 const program = new Command();
@@ -14,6 +15,7 @@ program
 registerDecode(program);
 registerServerCommands(program);
 registerClientCommands(program);
+registerInventory(program);
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`kmipkit: ${err.message}\n`);
   process.exit(1);
