@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { KmipClient, KmipError, KmipProtocolError, KmipTransportError, type ObjectInput } from '../client/index.js';
 import { CliError, clientOptions, connectionOptions, resolveConnection, usage, type ConnectionFlags } from './client/options.js';
 import { addAssignments, attributeValue, enumName, kebab, keyValueLines, parseAssignment, plain, usageMask } from './client/values.js';
+import { registerCryptoCommands } from './client/crypto.js';
 
 type Flags = ConnectionFlags & Record<string, unknown>;
 
@@ -450,4 +451,5 @@ export function registerClientCommands(program: Command): void {
         }
       });
     });
+  registerCryptoCommands(program, { withClient, writeSecretFile, readInput });
 }

@@ -6,6 +6,7 @@ import type { KmipError } from './errors.js';
 import type { ErrorContinuation, HeaderOptions } from './messages.js';
 import type { ObjectInput } from './objects.js';
 import * as ops from './ops.js';
+import * as crypto from './crypto.js';
 import type { Attributes } from './values.js';
 import type { CallOptions } from './client.js';
 
@@ -94,6 +95,38 @@ export class KmipBatch {
   }
   rngRetrieve(length: number): this {
     return this.add(ops.rngRetrieve(length));
+  }
+  // Cryptographic operations: a missing unique identifier uses the ID Placeholder (e.g. the key a
+  // createKeyPair, create or deriveKey earlier in the batch made: Create Key Pair sets it to the private key).
+  createKeyPair(attributes: crypto.KeyPairAttributes): this {
+    return this.add(crypto.createKeyPair(attributes));
+  }
+  reKeyKeyPair(privateKeyUniqueIdentifier?: string, options: crypto.ReKeyKeyPairOptions = {}): this {
+    return this.add(crypto.reKeyKeyPair(privateKeyUniqueIdentifier, options));
+  }
+  deriveKey(uniqueIdentifiers: string | readonly string[] | undefined, options: crypto.DeriveKeyOptions): this {
+    return this.add(crypto.deriveKey(uniqueIdentifiers, options));
+  }
+  encrypt(uniqueIdentifier: string | undefined, data: Uint8Array, options: crypto.EncryptOptions = {}): this {
+    return this.add(crypto.encrypt(uniqueIdentifier, data, options));
+  }
+  decrypt(uniqueIdentifier: string | undefined, data: Uint8Array, options: crypto.DecryptOptions = {}): this {
+    return this.add(crypto.decrypt(uniqueIdentifier, data, options));
+  }
+  sign(uniqueIdentifier: string | undefined, data: Uint8Array, options: crypto.SignOptions = {}): this {
+    return this.add(crypto.sign(uniqueIdentifier, data, options));
+  }
+  signatureVerify(uniqueIdentifier: string | undefined, data: Uint8Array, signature: Uint8Array, options: crypto.SignOptions = {}): this {
+    return this.add(crypto.signatureVerify(uniqueIdentifier, data, signature, options));
+  }
+  mac(uniqueIdentifier: string | undefined, data: Uint8Array, options: crypto.StreamOptions = {}): this {
+    return this.add(crypto.mac(uniqueIdentifier, data, options));
+  }
+  macVerify(uniqueIdentifier: string | undefined, data: Uint8Array, macData: Uint8Array, options: crypto.StreamOptions = {}): this {
+    return this.add(crypto.macVerify(uniqueIdentifier, data, macData, options));
+  }
+  hash(data: Uint8Array, options: crypto.StreamOptions): this {
+    return this.add(crypto.hash(data, options));
   }
 
   /** Sends every item in one message. Retried after a transport failure only when every item is idempotent. */

@@ -5,11 +5,13 @@ import { enm, struct, text } from '../kmip/items.js';
 import { decode, encode } from '../ttlv/index.js';
 import type { TtlvItem } from '../ttlv/types.js';
 import { KmipBatch, type BatchItemResult, type BatchOptions } from './batch.js';
+import { KeyCache, type CacheMode, type KeyCacheOptions, type KeyCacheView } from './cache.js';
 import { KmipTransportError } from './connection.js';
 import { KmipProtocolError, type KmipError } from './errors.js';
 import { parseResponse, parseVersion, requestMessage, type HeaderOptions, type RequestItem } from './messages.js';
 import { KmipError as EngineError } from '../kmip/errors.js';
 import * as ops from './ops.js';
+import * as crypto from './crypto.js';
 import type { ObjectInput } from './objects.js';
 import { ConnectionPool, type PoolOptions, type ServerAddress, type ServerStatus } from './pool.js';
 import type { Attributes } from './values.js';
@@ -26,11 +28,15 @@ export interface KmipClientOptions extends Omit<PoolOptions, 'servers' | 'versio
   timeoutMs?: number;
   /** Username and password sent in every request header (for servers that require them on top of TLS). */
   credentials?: { username: string; password: string };
+  /** A local cache of Get answers (key material), encrypted in memory; off unless given. See docs/client.md. */
+  cache?: KeyCacheOptions;
 }
 
 export interface CallOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** `get()` with a cache configured: 'prefer', 'fallback' or 'bypass' (default: the cache's `mode`). */
+  cacheMode?: CacheMode;
 }
 
 /** The default wait for one call, retries included. */
@@ -47,9 +53,10 @@ export class KmipClient {
   private readonly pool: ConnectionPool;
   private readonly timeoutMs: number;
   private readonly header: TtlvItem[];
+  private readonly keyCache: KeyCache | undefined;
 
   constructor(options: KmipClientOptions) {
-    const { servers, version, timeoutMs, credentials, ...rest } = options;
+    const { servers, version, timeoutMs, credentials, cache, ...rest } = options;
     this.timeoutMs = timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.header = credentials
       ? [
@@ -67,6 +74,13 @@ export class KmipClient {
       version: version === undefined ? undefined : parseVersion(version),
       header: this.header,
     });
+    // Last: a bad option above throws before a key is made.
+    this.keyCache = cache === undefined ? undefined : new KeyCache(cache);
+  }
+
+  /** The local key cache (stats, clear, invalidate), when one was configured. */
+  get cache(): KeyCacheView | undefined {
+    return this.keyCache;
   }
 
   /** The protocol version spoken with the preferred reachable server ('2.1'), negotiating when needed. */
@@ -84,15 +98,24 @@ export class KmipClient {
   async execute(specs: readonly ops.OpSpec<unknown>[], header: HeaderOptions, options: CallOptions = {}): Promise<BatchItemResult[]> {
     let items: RequestItem[] = [];
     const idempotent = specs.every((s) => s.idempotent);
-    const { bytes } = await this.pool.request(
-      (v) => {
-        items = specs.map((s) => ({ operation: s.operation, payload: s.payload(v) }));
-        return encode(requestMessage(v, items, { ...header, header: [...this.header, ...(header.header ?? [])] }));
-      },
-      { idempotent, signal: options.signal, timeoutMs: options.timeoutMs ?? this.timeoutMs },
-    );
-    const parsed = parseResponse(bytes, items);
-    if (parsed.messageError) throw parsed.messageError;
+    // The cache sees every message: writes drop what it holds of their objects, Get answers are kept.
+    const watch = this.keyCache?.watch(specs);
+    let parsed: ReturnType<typeof parseResponse>;
+    try {
+      const { bytes } = await this.pool.request(
+        (v) => {
+          items = specs.map((s) => ({ operation: s.operation, payload: s.payload(v) }));
+          return encode(requestMessage(v, items, { ...header, header: [...this.header, ...(header.header ?? [])] }));
+        },
+        { idempotent, signal: options.signal, timeoutMs: options.timeoutMs ?? this.timeoutMs },
+      );
+      parsed = parseResponse(bytes, items);
+      if (parsed.messageError) throw parsed.messageError;
+    } catch (e) {
+      watch?.lost();
+      throw e;
+    }
+    watch?.answered(parsed.items, parsed.version);
     return parsed.items.map((it, i): BatchItemResult => {
       const operation = specs[i].operation;
       if (!it) return { operation, status: 'skipped' };
@@ -107,10 +130,24 @@ export class KmipClient {
   }
 
   private async run<T>(spec: ops.OpSpec<T>, options: CallOptions | undefined): Promise<T> {
-    const [r] = await this.execute([spec], {}, options);
-    if (r.status === 'success') return r.value as T;
-    if (r.status === 'failed') throw r.error as KmipError;
-    throw new KmipProtocolError(`the server did not process the ${spec.operation} request`);
+    const cache = this.keyCache;
+    const ref = cache?.refOf(spec);
+    const mode = options?.cacheMode ?? cache?.mode;
+    if (cache && ref && mode === 'prefer') {
+      const hit = cache.fresh(ref);
+      if (hit) return spec.parse(hit.payload, hit.version);
+    }
+    try {
+      const [r] = await this.execute([spec], {}, options);
+      if (r.status === 'success') return r.value as T;
+      if (r.status === 'failed') throw r.error as KmipError;
+      throw new KmipProtocolError(`the server did not process the ${spec.operation} request`);
+    } catch (e) {
+      // No server reachable: a kept answer, if there is one young enough. Never after the server answered.
+      const kept = cache && ref && mode !== 'bypass' ? cache.outage(ref, e) : undefined;
+      if (kept) return spec.parse(kept.payload, kept.version);
+      throw e;
+    }
   }
 
   /** A builder for several operations in one message. */
@@ -233,6 +270,55 @@ export class KmipClient {
     return this.run(ops.rngRetrieve(length), options);
   }
 
+  // Key pairs and cryptographic operations (src/client/crypto.ts; docs/client.md "Cryptographic operations").
+  // Bad input rejects with a TypeError before anything is sent. Only signatureVerify, macVerify and hash are
+  // retried after a transport failure (they only read); the others are sent once.
+
+  /** Create Key Pair: `common` attributes go to both keys; resolves with both identifiers. */
+  async createKeyPair(attributes: crypto.KeyPairAttributes, options?: CallOptions): Promise<crypto.KeyPairResult> {
+    return this.run(crypto.createKeyPair(attributes), options);
+  }
+
+  /** Re-key Key Pair: a new pair replacing the one of this private key. */
+  async reKeyKeyPair(privateKeyUniqueIdentifier: string, options: CallOptions & crypto.ReKeyKeyPairOptions = {}): Promise<crypto.KeyPairResult> {
+    return this.run(crypto.reKeyKeyPair(privateKeyUniqueIdentifier, options), options);
+  }
+
+  /** Derive Key from the object(s) given (the first is the keying material); resolves with the new object's identifier. */
+  async deriveKey(uniqueIdentifiers: string | readonly string[], options: CallOptions & crypto.DeriveKeyOptions): Promise<{ uniqueIdentifier: string }> {
+    return this.run(crypto.deriveKey(uniqueIdentifiers, options), options);
+  }
+
+  async encrypt(uniqueIdentifier: string, data: Uint8Array, options: CallOptions & crypto.EncryptOptions = {}): Promise<crypto.EncryptResult> {
+    return this.run(crypto.encrypt(uniqueIdentifier, data, options), options);
+  }
+
+  async decrypt(uniqueIdentifier: string, data: Uint8Array, options: CallOptions & crypto.DecryptOptions = {}): Promise<crypto.DecryptResult> {
+    return this.run(crypto.decrypt(uniqueIdentifier, data, options), options);
+  }
+
+  async sign(uniqueIdentifier: string, data: Uint8Array, options: CallOptions & crypto.SignOptions = {}): Promise<crypto.SignResult> {
+    return this.run(crypto.sign(uniqueIdentifier, data, options), options);
+  }
+
+  /** Resolves with the Validity Indicator (`valid` is true only for 'Valid'); an invalid signature is not an error. */
+  async signatureVerify(uniqueIdentifier: string, data: Uint8Array, signature: Uint8Array, options: CallOptions & crypto.SignOptions = {}): Promise<crypto.VerifyResult> {
+    return this.run(crypto.signatureVerify(uniqueIdentifier, data, signature, options), options);
+  }
+
+  async mac(uniqueIdentifier: string, data: Uint8Array, options: CallOptions & crypto.StreamOptions = {}): Promise<crypto.MacResult> {
+    return this.run(crypto.mac(uniqueIdentifier, data, options), options);
+  }
+
+  async macVerify(uniqueIdentifier: string, data: Uint8Array, macData: Uint8Array, options: CallOptions & crypto.StreamOptions = {}): Promise<crypto.VerifyResult> {
+    return this.run(crypto.macVerify(uniqueIdentifier, data, macData, options), options);
+  }
+
+  /** Hash (KMIP 1.2+): `cryptographicParameters.hashingAlgorithm` names the digest. */
+  async hash(data: Uint8Array, options: CallOptions & crypto.StreamOptions): Promise<{ data: Uint8Array; correlationValue?: Uint8Array }> {
+    return this.run(crypto.hash(data, options), options);
+  }
+
   /**
    * A whole request message, as a TTLV tree or as bytes; resolves with the response in the same form.
    * Sent once (no retry) unless `idempotent` is set. The message is sent as given: its version is yours.
@@ -242,11 +328,13 @@ export class KmipClient {
   async send(message: Uint8Array | TtlvItem, options: CallOptions & { idempotent?: boolean } = {}): Promise<Uint8Array | TtlvItem> {
     const raw = message instanceof Uint8Array;
     const bytes = raw ? message : encode(message);
+    // The cache cannot tell what a message of yours changes: it drops everything, before and after.
+    this.keyCache?.clear();
     const r = await this.pool.request(() => bytes, {
       idempotent: options.idempotent ?? false,
       signal: options.signal,
       timeoutMs: options.timeoutMs ?? this.timeoutMs,
-    });
+    }).finally(() => this.keyCache?.clear());
     if (raw) return r.bytes;
     try {
       return decode(r.bytes);
@@ -255,8 +343,10 @@ export class KmipClient {
     }
   }
 
-  /** Closes every connection; calls after this fail with KmipTransportError CLOSED. */
+  /** Closes every connection; calls after this fail with KmipTransportError CLOSED. The key cache is
+   *  zeroized and emptied. */
   close(): Promise<void> {
+    this.keyCache?.close();
     return this.pool.close();
   }
 }

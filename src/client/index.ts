@@ -9,3 +9,10 @@ export type {
   CreateResult, LocateFilter, LocateResult, CheckOptions, GetResult, GetAttributesResult, InstanceOptions, RevokeOptions, QueryResult,
 } from './ops.js';
 export type { Attributes, FriendlyValue, FriendlyStruct } from './values.js';
+export type {
+  CryptographicParameters, StreamOptions, KeyPairAttributes, KeyPairResult, ReKeyKeyPairOptions, DeriveKeyOptions, EncryptOptions, EncryptResult,
+  DecryptOptions, DecryptResult, SignOptions, SignResult, VerifyResult, MacResult,
+} from './crypto.js';
+export {
+  DEFAULT_CACHE_MAX_BYTES, DEFAULT_CACHE_MAX_ENTRIES, MAX_CACHE_AGE_MS, type CacheMode, type KeyCacheOptions, type KeyCacheStats, type KeyCacheView,
+} from './cache.js';

@@ -35,7 +35,7 @@ function customParts(name: string): [string, string] {
   return [name.slice(0, i), name.slice(i + 1)];
 }
 
-function attr1x(a: WireAttribute, index?: number): TtlvItem {
+export function attr1x(a: WireAttribute, index?: number): TtlvItem {
   return struct(Tag.Attribute, [
     text(Tag.AttributeName, a.name),
     index !== undefined ? int(Tag.AttributeIndex, index) : undefined,
@@ -43,7 +43,7 @@ function attr1x(a: WireAttribute, index?: number): TtlvItem {
   ]);
 }
 
-function attr2x(a: WireAttribute): TtlvItem {
+export function attr2x(a: WireAttribute): TtlvItem {
   if (a.def) return a.value;
   const [vendor, name] = customParts(a.name);
   return struct(Tag.Attribute, [text(Tag.VendorIdentification, vendor), text(Tag.AttributeName, name), { ...a.value, tag: Tag.AttributeValue } as TtlvItem]);
