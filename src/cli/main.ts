@@ -5,6 +5,7 @@ import { registerDecode } from './decode.js';
 import { registerServerCommands } from './serve.js';
 import { registerClientCommands } from './client.js';
 import { registerInventory } from './inventory.js';
+import { registerBench } from './bench.js';
 import { codecInfo } from '../ttlv/index.js';
 
 const program = new Command();
@@ -16,6 +17,7 @@ registerDecode(program);
 registerServerCommands(program);
 registerClientCommands(program);
 registerInventory(program);
+registerBench(program);
 program.parseAsync(process.argv).catch((err: Error) => {
   process.stderr.write(`kmipkit: ${err.message}\n`);
   process.exit(1);
