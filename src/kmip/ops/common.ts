@@ -1,6 +1,5 @@
 // Pieces several operations share: reading the attributes of a request in either protocol form,
 // checking what a client may set, and the server-maintained attributes of a new object.
-import { randomFillSync, randomUUID } from 'node:crypto';
 import { ObjectType, ResultReason, State, Tag } from '../../dict/index.js';
 import type { StructureItem, TtlvItem } from '../../ttlv/types.js';
 import { fromAttribute1x, fromAttributes2x, fromTemplateAttribute, kindOf, type Attr } from '../attributes/model.js';
@@ -12,6 +11,7 @@ import type { OpContext } from '../context.js';
 import { digestOf, hasKeyBlock, keyBlockOf } from '../objects.js';
 import { hasLeaseTime, initialHistoryFlags, leaseTime, protectionStorageFor } from '../policy.js';
 import type { ManagedObject } from '../object.js';
+import { newUid, shortUid } from '../random.js';
 
 /**
  * The attributes a Create/Register/Re-key payload carries: a 1.x Template-Attribute (whose Names refer to
@@ -76,22 +76,6 @@ export const readOnly = (ctx: OpContext, msg: string): KmipError =>
 export const singleValued = (ctx: OpContext, msg: string): KmipError =>
   new KmipError(ctx.v >= 20 ? ResultReason.AttributeSingleValued : ResultReason.IndexOutOfBounds, msg);
 
-// Short Unique Identifiers are public random values: drawn from a pool refilled every 128 objects, as
-// one randomBytes call costs several times the copy (key material never comes from this pool).
-const SUID_BYTES = 32;
-const suidPool = Buffer.allocUnsafeSlow(SUID_BYTES * 128);
-let suidAt = suidPool.length;
-
-function shortUid(): Buffer {
-  if (suidAt + SUID_BYTES > suidPool.length) {
-    randomFillSync(suidPool);
-    suidAt = 0;
-  }
-  const out = Buffer.from(suidPool.subarray(suidAt, suidAt + SUID_BYTES));
-  suidAt += SUID_BYTES;
-  return out;
-}
-
 /** A fresh managed object with the attributes the server maintains, plus the client's. */
 export function newObject(
   ctx: OpContext,
@@ -100,7 +84,7 @@ export function newObject(
   body: StructureItem | undefined,
   protectionStorage: TtlvItem = protectionStorageFor(undefined),
 ): ManagedObject {
-  const uid = randomUUID();
+  const uid = newUid();
   const attrs: Attr[] = [
     { key: 'Unique Identifier', value: text(Tag.UniqueIdentifier, uid) },
     { key: 'Short Unique Identifier', value: bytes(Tag.ShortUniqueIdentifier, shortUid()) },

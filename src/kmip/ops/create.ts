@@ -1,5 +1,4 @@
 // Create (symmetric keys and secret data generated here) and Register (any object the client brings).
-import { randomBytes } from 'node:crypto';
 import { CertificateType, CryptographicAlgorithm as Alg, KeyFormatType, ObjectType, ResultReason, SecretDataType, Tag } from '../../dict/index.js';
 import type { StructureItem, TtlvItem } from '../../ttlv/types.js';
 import { encode } from '../../ttlv/index.js';
@@ -7,6 +6,7 @@ import { fromAttribute1x, type Attr } from '../attributes/model.js';
 import { KmipError, invalidField } from '../errors.js';
 import { bytes, child, enm, int, need, read, struct } from '../items.js';
 import type { OpContext } from '../context.js';
+import { keyBytes } from '../random.js';
 import { toRecord, uidItem } from '../object.js';
 import { x509Attributes } from '../certificates.js';
 import { GRANT_ATTRIBUTE, checkGrantChange, syncGrants } from '../grants.js';
@@ -51,13 +51,13 @@ function generate(objectType: number, attrs: readonly Attr[]): { body: Structure
     if (algorithm === undefined) throw invalidField('Create of a Symmetric Key needs Cryptographic Algorithm');
     if (bits === undefined) throw invalidField('Create of a Symmetric Key needs Cryptographic Length');
     if (!GENERATABLE.has(algorithm)) throw new KmipError(ResultReason.InvalidField, 'keys of this algorithm cannot be generated as symmetric keys');
-    const secret = randomBytes(keyBytesFor(algorithm, bits));
+    const secret = keyBytes(keyBytesFor(algorithm, bits));
     return { body: symmetricKey(secret, algorithm, bits), secret };
   }
   if (objectType === ObjectType.SecretData) {
     const bits = read.int(attr(attrs, 'Cryptographic Length')) ?? 256;
     if (bits <= 0 || bits % 8 !== 0 || bits > MAX_GENERATED_BITS) throw invalidField(`Cryptographic Length ${bits} is not valid for Secret Data`);
-    const secret = randomBytes(bits / 8);
+    const secret = keyBytes(bits / 8);
     const body = struct(Tag.SecretData, [
       enm(Tag.SecretDataType, SecretDataType.Seed),
       struct(Tag.KeyBlock, [enm(Tag.KeyFormatType, 0x02), struct(Tag.KeyValue, [bytes(Tag.KeyMaterial, secret)])]),

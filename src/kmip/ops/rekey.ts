@@ -1,7 +1,6 @@
 // Re-key of a symmetric key: a new key of the same algorithm and length, the old one's attributes
 // carried over, names moved, dates shifted by the Offset, the two linked both ways. The old key keeps
 // its state, so what it protected can still be decrypted.
-import { randomUUID, randomBytes } from 'node:crypto';
 import { LinkType, ObjectType, ResultReason, State, Tag } from '../../dict/index.js';
 import { encode } from '../../ttlv/index.js';
 import type { TtlvItem } from '../../ttlv/types.js';
@@ -14,6 +13,7 @@ import { digestOf, symmetricKey, wipe } from '../objects.js';
 import { isDestroyed } from '../lifecycle.js';
 import { initialHistoryFlags, leaseTime, protectionStorageFor, withServerRng } from '../policy.js';
 import { checkClientAttributes, requestAttributes } from './common.js';
+import { keyBytes, newUid as makeUid, shortUid } from '../random.js';
 
 /** Attributes that describe one key's own history, so a replacement does not inherit them. */
 const NOT_CARRIED = new Set([
@@ -46,8 +46,8 @@ export async function reKey(ctx: OpContext, payload: TtlvItem | undefined): Prom
   checkClientAttributes(ctx, extra);
   const offset = read.interval(child(payload, Tag.Offset));
 
-  const newUid = randomUUID();
-  const secret = randomBytes(bits / 8);
+  const newUid = makeUid();
+  const secret = keyBytes(bits / 8);
   const body = symmetricKey(secret, algorithm, bits);
   // The new key's generator is ours, never copied from the old key (KMIP 1.4 §3.44, 2.1 §4.48).
   const carried = withServerRng([
@@ -57,7 +57,7 @@ export async function reKey(ctx: OpContext, payload: TtlvItem | undefined): Prom
   ]);
   const attrs: Attr[] = [
     { key: 'Unique Identifier', value: text(Tag.UniqueIdentifier, newUid) },
-    { key: 'Short Unique Identifier', value: bytes(Tag.ShortUniqueIdentifier, randomBytes(32)) },
+    { key: 'Short Unique Identifier', value: bytes(Tag.ShortUniqueIdentifier, shortUid()) },
     ...carried,
     ...initialHistoryFlags(carried),
     { key: 'Lease Time', value: leaseTime() },
