@@ -3,16 +3,14 @@
 // on standard output, writes --out files, shows progress on standard error when it is a terminal.
 // Exit codes: 0 every target met; 4 a target missed (or an operation failed); 1 usage or configuration;
 // 2 connection or TLS failure; 3 the server refused what setup needs; 130 interrupted (Ctrl-C).
-import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { KmipError, KmipProtocolError, KmipTransportError } from '../client/index.js';
 import {
   ARRIVALS, BenchSetupError, CIPHERS, DEFAULT_MIX, METRICS, parseDuration, renderCsv, renderHtml, renderJson, renderTable, runBench,
   type Arrival, type BenchOptions, type BenchProgress, type BenchResult, type Cipher,
 } from '../harness/index.js';
-import { CliError, clientOptions, connectionOptions, resolveConnection, usage, type ConnectionFlags } from './client/options.js';
+import { CliError, clientOptions, connectionOptions, resolveConnection, transportFailure, usage, writePrivateFile, type ConnectionFlags } from './client/options.js';
 
 /** A run that missed a target (distinct from 1 usage, 2 connection, 3 refused). */
 export const EXIT_TARGET_MISSED = 4;
@@ -116,12 +114,10 @@ function benchFlags(f: Flags): Omit<BenchOptions, 'servers' | 'tls'> & { format:
   };
 }
 
-const TLS_RE = /certificate|ssl|tls|handshake|alert|self[- ]signed|verify|unable to get|wrong version number|EPROTO/i;
 
 /** A failure before or around the run, as the CLI reports it. */
 function classify(e: unknown, servers: string[]): CliError {
   if (e instanceof CliError) return e;
-  const where = servers.join(', ');
   if (e instanceof BenchSetupError) {
     const cause = e.cause;
     if (cause instanceof KmipError) {
@@ -130,33 +126,14 @@ function classify(e: unknown, servers: string[]): CliError {
     if (!(cause instanceof KmipTransportError)) return new CliError(2, 'protocol', `${e.message}`);
     e = cause;
   }
-  if (e instanceof KmipTransportError) {
-    if (e.code === 'TIMEOUT') return new CliError(2, 'timeout', `no answer from ${where} in time (${e.message}); raise --timeout or check the server`);
-    if (TLS_RE.test(e.message)) {
-      return new CliError(2, 'tls', `TLS failure with ${where}: ${e.message}. Check --ca/--cert/--key (or --data-dir): the CA must be the one that issued the server's certificate, and the client certificate must be one the server trusts`);
-    }
-    if (/closed the connection|ECONNRESET|socket hang up/i.test(e.message)) {
-      return new CliError(2, 'tls', `${where} closed the connection during the TLS handshake or right after it: ${e.message}. The server probably does not trust the client certificate: check --cert/--key (or --data-dir), and that this is a KMIP server`);
-    }
-    return new CliError(2, 'connection', `cannot reach a KMIP server at ${where}: ${e.message}. Is \`kmipkit serve\` running? Pass --server HOST:PORT (and --data-dir for its certificates)`);
-  }
+  if (e instanceof KmipTransportError) return transportFailure(e, servers);
   if (e instanceof KmipError) return new CliError(3, 'kmip', `the server refused ${e.operation ?? 'the request'}: ${e.reason ?? e.status}${e.resultMessage ? `: ${e.resultMessage}` : ''}`, e.reason);
   if (e instanceof KmipProtocolError) return new CliError(2, 'protocol', `the server's answer is not a valid KMIP response: ${e.message}`);
   if (e instanceof TypeError || e instanceof RangeError) return usage(e.message);
   return new CliError(1, 'error', (e as Error)?.message ?? String(e));
 }
 
-/** Writes a report whole or not at all: a temporary file in the same directory, then a rename. */
-function writeReport(path: string, text: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    writeFileSync(tmp, text, { flag: 'wx' });
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw usage(`cannot write --out ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
+const writeReport = (path: string, text: string): void => writePrivateFile(path, text, `--out ${path}`);
 
 const BAR = 24;
 function progressLine(p: BenchProgress): string {

@@ -3,19 +3,16 @@
 // prints key: value lines or, with --json, one JSON document (docs/cli.md).
 // Exit codes: 0 ok; 1 usage or configuration; 2 connection or TLS failure; 3 the server refused.
 // Key material is printed only when asked (--print) and written only to files created mode 0600.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { KmipClient, KmipError, KmipProtocolError, KmipTransportError, type ObjectInput } from '../client/index.js';
-import { CliError, clientOptions, connectionOptions, resolveConnection, usage, type ConnectionFlags } from './client/options.js';
+import { CliError, clientOptions, connectionOptions, resolveConnection, transportFailure, usage, writePrivateFile, type ConnectionFlags } from './client/options.js';
 import { addAssignments, attributeValue, enumName, kebab, keyValueLines, parseAssignment, plain, usageMask } from './client/values.js';
 import { registerCryptoCommands } from './client/crypto.js';
 
 type Flags = ConnectionFlags & Record<string, unknown>;
 
 const NOT_FOUND = new Set(['ItemNotFound', 'ObjectNotFound']);
-const TLS_RE = /certificate|ssl|tls|handshake|alert|self[- ]signed|verify|unable to get|wrong version number|EPROTO/i;
 
 /** A thrown error as the CLI reports it (never the request's content: no key material). */
 function classify(e: unknown, ctx: { uid?: string; servers: string[] }): CliError {
@@ -25,17 +22,7 @@ function classify(e: unknown, ctx: { uid?: string; servers: string[] }): CliErro
     const hint = NOT_FOUND.has(reason) && ctx.uid !== undefined ? ` (no object with unique identifier ${ctx.uid})` : '';
     return new CliError(3, 'kmip', `the server refused ${e.operation ?? 'the request'}: ${reason}${e.resultMessage ? `: ${e.resultMessage}` : ''}${hint}`, reason);
   }
-  if (e instanceof KmipTransportError) {
-    const where = ctx.servers.join(', ');
-    if (e.code === 'TIMEOUT') return new CliError(2, 'timeout', `no answer from ${where} in time (${e.message}); raise --timeout or check the server`);
-    if (TLS_RE.test(e.message)) {
-      return new CliError(2, 'tls', `TLS failure with ${where}: ${e.message}. Check --ca/--cert/--key (or --data-dir): the CA must be the one that issued the server's certificate, and the client certificate must be one the server trusts`);
-    }
-    if (/closed the connection|ECONNRESET|socket hang up/i.test(e.message)) {
-      return new CliError(2, 'tls', `${where} closed the connection during the TLS handshake or right after it: ${e.message}. The server probably does not trust the client certificate: check --cert/--key (or --data-dir), and that this is a KMIP server`);
-    }
-    return new CliError(2, 'connection', `cannot reach a KMIP server at ${where}: ${e.message}. Is \`kmipkit serve\` running? Pass --server HOST:PORT (and --data-dir for its certificates)`);
-  }
+  if (e instanceof KmipTransportError) return transportFailure(e, ctx.servers);
   if (e instanceof KmipProtocolError) return new CliError(2, 'protocol', `the server's answer is not a valid KMIP response: ${e.message}`);
   if (e instanceof TypeError || e instanceof RangeError) return usage(e.message);
   const err = e as Error;
@@ -77,23 +64,8 @@ function int(text: string | undefined, flag: string, min = 0): number | undefine
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
-/** Writes `data` to `path` mode 0600 via a temporary file in the same directory and a rename (no partial file). */
-function writeSecretFile(path: string, data: Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'wx', 0o600);
-    writeSync(fd, data);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, path);
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw usage(`cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
+/** Key material to a file: mode 0600, whole or not at all. */
+const writeSecretFile = (path: string, data: Uint8Array): void => writePrivateFile(path, data);
 
 const OBJECT_TYPES: Record<string, string> = {
   'symmetric-key': 'SymmetricKey', 'secret-data': 'SecretData', opaque: 'OpaqueObject', certificate: 'Certificate', 'public-key': 'PublicKey', 'private-key': 'PrivateKey',

@@ -3,15 +3,14 @@
 // HTML report. Servers are read concurrently; one that fails is reported and the others still are.
 // Exit codes: 0 report complete; 1 usage or configuration (nothing contacted); 2 a server failed (the
 // report is still written, with that server's error); 5 findings, with --fail-on-findings. See docs/inventory.md.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { KmipClientOptions } from '../client/index.js';
 import type { InventoryTarget } from '../inventory/collect.js';
 import { render, FORMATS, type ReportFormat } from '../inventory/render.js';
 import { DEFAULT_EXPIRING_DAYS, DEFAULT_MAX_AGE_DAYS, runInventory } from '../inventory/run.js';
-import { CliError, DEFAULT_DATA_DIR, resolveConnection, usage, type ConnectionFlags } from './client/options.js';
+import { CliError, DEFAULT_DATA_DIR, resolveConnection, usage, writePrivateFile, type ConnectionFlags } from './client/options.js';
 
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 1;
@@ -138,23 +137,7 @@ function targetsOf(flags: Flags): InventoryTarget[] {
   });
 }
 
-/** Writes the report via a temporary file and a rename: a reader never sees half of it. Mode 0600. */
-function writeReport(path: string, text: string): void {
-  const tmp = join(dirname(resolve(path)), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'wx', 0o600);
-    writeSync(fd, text);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, path);
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw usage(`cannot write --out ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
+const writeReport = (path: string, text: string): void => writePrivateFile(path, text, `--out ${path}`);
 
 /** A one-line progress display on stderr, redrawn at most every 100 ms; only on a terminal. */
 function progressLine(enabled: boolean): { update: (server: string, read: number, located: number | undefined) => void; end: () => void } {

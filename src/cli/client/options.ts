@@ -1,9 +1,10 @@
 // Connection settings for the client subcommands: flags over environment over a JSON file over
 // defaults (127.0.0.1:5696, ./kmipkit-data/certs/*), and the errors they raise (exit 1).
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { KmipClientOptions } from '../../client/index.js';
+import type { KmipClientOptions, KmipTransportError } from '../../client/index.js';
 
 export const DEFAULT_SERVER = '127.0.0.1:5696';
 export const DEFAULT_DATA_DIR = 'kmipkit-data';
@@ -195,4 +196,38 @@ export async function clientOptions(r: ResolvedConnection): Promise<KmipClientOp
     // One command, one request at a time: no need for more than one connection or health-check waits.
     maxConnectionsPerServer: 1,
   };
+}
+
+const TLS_RE = /certificate|ssl|tls|handshake|alert|self[- ]signed|verify|unable to get|wrong version number|EPROTO/i;
+
+/** A transport failure as every command that talks to a server reports it (exit 2), with what to do. */
+export function transportFailure(e: KmipTransportError, servers: readonly string[]): CliError {
+  const where = servers.join(', ');
+  if (e.code === 'TIMEOUT') return new CliError(2, 'timeout', `no answer from ${where} in time (${e.message}); raise --timeout or check the server`);
+  if (TLS_RE.test(e.message)) {
+    return new CliError(2, 'tls', `TLS failure with ${where}: ${e.message}. Check --ca/--cert/--key (or --data-dir): the CA must be the one that issued the server's certificate, and the client certificate must be one the server trusts`);
+  }
+  if (/closed the connection|ECONNRESET|socket hang up/i.test(e.message)) {
+    return new CliError(2, 'tls', `${where} closed the connection during the TLS handshake or right after it: ${e.message}. The server probably does not trust the client certificate: check --cert/--key (or --data-dir), and that this is a KMIP server`);
+  }
+  return new CliError(2, 'connection', `cannot reach a KMIP server at ${where}: ${e.message}. Is \`kmipkit serve\` running? Pass --server HOST:PORT (and --data-dir for its certificates)`);
+}
+
+/** Writes `data` to `path` whole or not at all, mode 0600: a temporary file in the same directory,
+ *  fsync, rename. `what` names the file in the error (a path, or the flag that gave it). */
+export function writePrivateFile(path: string, data: Uint8Array | string, what: string = path): void {
+  const tmp = join(dirname(resolve(path)), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', 0o600);
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw usage(`cannot write ${what}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
