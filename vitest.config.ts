@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 120_000,
     // Two cores on CI machines: forks keep the native addon out of worker threads' way.
     pool: 'forks',
+    // The store's exact check for a transaction opened inside another (src/store/txbase.ts).
+    env: { KMIPKIT_STORE_CHECKS: '1' },
   },
 });

@@ -4,18 +4,37 @@
 export class Mutex {
   private tail: Promise<void> = Promise.resolve();
 
-  /** Resolves with a release function once every earlier holder has released. */
-  acquire(): Promise<() => void> {
+  /**
+   * Resolves with a release function once every earlier holder has released; with `timeoutMs`, resolves
+   * with undefined instead if that takes longer. A waiter that gave up keeps its place in the queue and
+   * passes its turn on at once when it comes, so the holders after it are not held up.
+   */
+  acquire(): Promise<() => void>;
+  acquire(timeoutMs: number): Promise<(() => void) | undefined>;
+  acquire(timeoutMs?: number): Promise<(() => void) | undefined> {
     let release!: () => void;
     const next = new Promise<void>((resolve) => (release = resolve));
     const prev = this.tail;
     this.tail = prev.then(() => next);
     let released = false;
-    return prev.then(() => () => {
+    const releaser = () => {
       // A double release must not free a later holder's turn.
       if (released) return;
       released = true;
       release();
+    };
+    if (timeoutMs === undefined) return prev.then(() => releaser);
+    return new Promise((resolve) => {
+      let gaveUp = false;
+      const timer = setTimeout(() => {
+        gaveUp = true;
+        resolve(undefined);
+      }, timeoutMs);
+      void prev.then(() => {
+        clearTimeout(timer);
+        if (gaveUp) releaser();
+        else resolve(releaser);
+      });
     });
   }
 }

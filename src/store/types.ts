@@ -79,7 +79,7 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export type StoreErrorCode = 'EXISTS' | 'NOT_FOUND' | 'CLOSED' | 'CORRUPT' | 'SEAL' | 'SCHEMA' | 'IO' | 'MISUSE';
+export type StoreErrorCode = 'EXISTS' | 'NOT_FOUND' | 'CLOSED' | 'CORRUPT' | 'SEAL' | 'SCHEMA' | 'IO' | 'MISUSE' | 'BUSY';
 
 export class StoreError extends Error {
   readonly code: StoreErrorCode;

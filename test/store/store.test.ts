@@ -339,6 +339,18 @@ describe.each(factories)('$name store', (factory) => {
       expect(await tx(async () => 2)).toBe(2);
     });
 
+    it('a transaction that waits past maxWaitMs fails with BUSY, and the queue behind it still moves', async () => {
+      (store as unknown as { maxWaitMs: number }).maxWaitMs = 50;
+      let finish!: () => void;
+      const held = new Promise<void>((r) => (finish = r));
+      const first = tx(() => held);
+      await expect(tx(async () => 'never')).rejects.toMatchObject({ code: 'BUSY' });
+      const third = tx(async () => 3);
+      finish();
+      await first;
+      expect(await third).toBe(3);
+    });
+
     it('refuses to commit around savepoints running side by side', async () => {
       const [a, b] = [record(), record()];
       await expect(
@@ -373,4 +385,21 @@ describe.each(factories)('$name store', (factory) => {
       await store.close();
     });
   });
+});
+
+// Outside the per-store loop: the check is read when the module loads, so this runs in a child process.
+it('without the exact check (KMIPKIT_STORE_CHECKS unset in production), a nested transaction fails with BUSY, not a hang', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const script = `
+    import { openStore } from './src/store/index.ts';
+    const store = await openStore({ kind: 'memory' });
+    store.maxWaitMs = 100;
+    try { await store.transaction(() => store.transaction(async () => 1)); console.log('no error'); }
+    catch (e) { console.log(e.code); }
+    console.log(await store.transaction(async () => 'alive'));
+  `;
+  const env = { ...process.env };
+  delete env.KMIPKIT_STORE_CHECKS;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env, timeout: 30_000 });
+  expect(r.stdout.trim().split('\n')).toEqual(['BUSY', 'alive']);
 });
