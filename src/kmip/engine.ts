@@ -19,6 +19,9 @@ import { activate, archive, destroy, recover, revoke } from './ops/lifecycle.js'
 import { locate } from './ops/locate.js';
 import { discoverVersions, interop, log, query, rngRetrieve } from './ops/server.js';
 import { reKey } from './ops/rekey.js';
+import { decrypt, encrypt, hash, mac, macVerify, rngSeed } from './ops/crypto.js';
+import { createKeyPair, reKeyKeyPair } from './ops/keypair.js';
+import { sign, signatureVerify } from './ops/sign.js';
 
 export interface EngineOptions {
   store: Store;
@@ -56,6 +59,10 @@ const requirePayload = (fn: (ctx: OpContext, p: TtlvItem) => Promise<TtlvItem[]>
 const OPS = new Map<number, OpDef>([
   [Operation.Create, { fn: requirePayload(create), since: 10 }],
   [Operation.Register, { fn: requirePayload(register), since: 10 }],
+  [Operation.CreateKeyPair, { fn: createKeyPair, since: 10 }],
+  [Operation.ReKeyKeyPair, { fn: reKeyKeyPair, since: 11 }],
+  [Operation.Sign, { fn: sign, since: 12 }],
+  [Operation.SignatureVerify, { fn: signatureVerify, since: 12 }],
   [Operation.ReKey, { fn: reKey, since: 10 }],
   [Operation.Locate, { fn: locate, since: 10 }],
   [Operation.Check, { fn: check, since: 10 }],
@@ -73,6 +80,12 @@ const OPS = new Map<number, OpDef>([
   [Operation.Query, { fn: (ctx, p) => query(ctx, p, operationsFor(ctx.v)), since: 10 }],
   [Operation.DiscoverVersions, { fn: discoverVersions, since: 11 }],
   [Operation.RNGRetrieve, { fn: rngRetrieve, since: 12 }],
+  [Operation.RNGSeed, { fn: rngSeed, since: 12 }],
+  [Operation.Encrypt, { fn: encrypt, since: 12 }],
+  [Operation.Decrypt, { fn: decrypt, since: 12 }],
+  [Operation.MAC, { fn: mac, since: 12 }],
+  [Operation.MACVerify, { fn: macVerify, since: 12 }],
+  [Operation.Hash, { fn: hash, since: 12 }],
   [Operation.Log, { fn: log, since: 20 }],
   [Operation.SetAttribute, { fn: setAttribute, since: 20 }],
   [Operation.AdjustAttribute, { fn: adjustAttribute, since: 20 }],

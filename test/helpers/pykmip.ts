@@ -2,7 +2,7 @@
 // one per test file, and its client (test/interop/pykmip/client_scenarios.py) one scenario at a time.
 // See docs/interop.md.
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createCipheriv, createHash, createHmac, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +56,7 @@ export function runPyKmipClient(opts: {
 
 export const SCENARIOS = [
   'create', 'register', 'get', 'get_attributes', 'get_attribute_list', 'locate', 'activate', 'revoke', 'destroy',
-  'add_attribute', 'set_attribute', 'modify_attribute', 'delete_attribute',
+  'add_attribute', 'set_attribute', 'modify_attribute', 'delete_attribute', 'sign_verify', 'encrypt_decrypt', 'mac',
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -81,6 +81,9 @@ export const EXPECTED: Record<Scenario, { kmipkit: Expectation; pykmip: Expectat
   set_attribute: { kmipkit: 'works', pykmip: 'works' },
   modify_attribute: { kmipkit: 'works', pykmip: 'works' },
   delete_attribute: { kmipkit: 'works', pykmip: 'works' },
+  sign_verify: { kmipkit: 'works', pykmip: 'works' },
+  encrypt_decrypt: { kmipkit: 'works', pykmip: 'works' },
+  mac: { kmipkit: 'works', pykmip: 'works' },
 };
 
 /** Per-scenario checks on what the script printed, independent of the script's own assertions. */
@@ -106,6 +109,35 @@ export function resultProblems(scenario: Scenario, version: KmipVersion, result:
     case 'set_attribute':
       want(version === '2.0' ? result.sensitive === true : typeof result.refused_reason === 'string', 'SetAttribute outcome');
       break;
+    case 'sign_verify': {
+      // The server's signature checked independently: node:crypto with the public key PyKMIP read back.
+      const hex = (k: string) => Buffer.from(String(result[k] ?? ''), 'hex');
+      want(result.public_key_format === 'PKCS_1', `public key format ${String(result.public_key_format)}`);
+      let valid = false;
+      try {
+        valid = nodeVerify('sha256', hex('message_hex'), createPublicKey({ key: hex('public_key_hex'), format: 'der', type: 'pkcs1' }), hex('signature_hex'));
+      } catch { /* an unparsable key is reported below */ }
+      want(valid, 'node:crypto does not accept the signature');
+      break;
+    }
+    case 'encrypt_decrypt': {
+      // The server's ciphertexts checked independently: node:crypto with the public test key.
+      const hex = (k: string) => Buffer.from(String(result[k] ?? ''), 'hex');
+      const key = Buffer.from(Array.from({ length: 32 }, (_, i) => 0x40 + i));
+      const cbc = (iv: Buffer) => {
+        const c = createCipheriv('aes-256-cbc', key, iv);
+        return Buffer.concat([c.update(hex('message_hex')), c.final()]);
+      };
+      want(hex('iv_hex').length === 16 && cbc(hex('iv_hex')).equals(hex('ciphertext_hex')), 'ciphertext with the server-made IV differs from node:crypto');
+      want(cbc(hex('given_iv_hex')).equals(hex('given_ciphertext_hex')), 'ciphertext with the given IV differs from node:crypto');
+      break;
+    }
+    case 'mac': {
+      const key = Buffer.from(Array.from({ length: 32 }, (_, i) => 0x40 + i));
+      const expected = createHmac('sha256', key).update(Buffer.from(String(result.message_hex ?? ''), 'hex')).digest('hex');
+      want(result.mac_hex === expected, 'MAC differs from node:crypto HMAC-SHA256');
+      break;
+    }
     case 'locate':
       want(Array.isArray(result.by_name) && (result.by_name as unknown[]).length === 1, 'locate by name found not exactly one');
       break;

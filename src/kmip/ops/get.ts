@@ -7,6 +7,7 @@ import { bool, child, enm, read } from '../items.js';
 import { load, save, uidOf, type OpContext, Operation } from '../context.js';
 import { first, setOne, stateOf, uidItem } from '../object.js';
 import { inFormat } from '../objects.js';
+import { asymmetricInFormat } from '../asymmetric.js';
 import { isDestroyed } from '../lifecycle.js';
 
 export async function get(ctx: OpContext, payload: TtlvItem | undefined): Promise<TtlvItem[]> {
@@ -27,7 +28,8 @@ export async function get(ctx: OpContext, payload: TtlvItem | undefined): Promis
   if (!material) throw new KmipError(ResultReason.ItemNotFound, 'the object holds no material');
   const body = decode(material) as StructureItem;
   material.fill(0);
-  const out = inFormat(body, read.enum(child(payload, Tag.KeyFormatType)));
+  const format = read.enum(child(payload, Tag.KeyFormatType));
+  const out = asymmetricInFormat(body, format) ?? inFormat(body, format);
   if (read.bool(first(obj, 'Fresh'))) {
     setOne(obj, 'Fresh', bool(Tag.Fresh, false));
     await save(ctx, obj);

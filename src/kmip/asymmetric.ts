@@ -1,0 +1,100 @@
+// Public and Private Key material: loading a key body (PKCS#1, PKCS#8, ECPrivateKey (RFC 5915), X.509
+// SubjectPublicKeyInfo) into
+// node:crypto, and the Get-side conversions between those formats. Key material never reaches an error.
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { KeyFormatType, ResultReason, Tag } from '../dict/index.js';
+import { ItemType, type StructureItem, type TtlvItem } from '../ttlv/types.js';
+import { KmipError } from './errors.js';
+import { bytes, child, enm, read, struct } from './items.js';
+import { keyBlockOf } from './objects.js';
+
+const PUBLIC_FORMATS = new Set<number>([KeyFormatType.PKCS_1, KeyFormatType.X_509]);
+const PRIVATE_FORMATS = new Set<number>([KeyFormatType.PKCS_1, KeyFormatType.PKCS_8, KeyFormatType.ECPrivateKey]);
+
+const unusable = () => new KmipError(ResultReason.KeyFormatTypeNotSupported, 'the key is not held in a format the server can use (PKCS#1, PKCS#8, ECPrivateKey or X.509)');
+
+/** The DER material and format of an unwrapped asymmetric key body, or undefined when it has none. */
+function derOf(body: StructureItem): { der: Uint8Array; format: number } | undefined {
+  const kb = keyBlockOf(body);
+  if (!kb || child(kb, Tag.KeyWrappingData)) return undefined;
+  const format = read.enum(child(kb, Tag.KeyFormatType));
+  const km = child(child(kb, Tag.KeyValue), Tag.KeyMaterial);
+  if (format === undefined || km?.type !== ItemType.ByteString) return undefined;
+  return { der: km.value, format };
+}
+
+/** The body of a Private Key (tag PrivateKey) or Public Key as a node:crypto KeyObject. */
+export function keyObjectOf(body: StructureItem): KeyObject {
+  const m = derOf(body);
+  if (!m) throw unusable();
+  const isPrivate = body.tag === Tag.PrivateKey;
+  if (!(isPrivate ? PRIVATE_FORMATS : PUBLIC_FORMATS).has(m.format)) throw unusable();
+  const key = Buffer.from(m.der.buffer, m.der.byteOffset, m.der.byteLength);
+  try {
+    if (isPrivate) {
+      const type = m.format === KeyFormatType.PKCS_1 ? 'pkcs1' : m.format === KeyFormatType.ECPrivateKey ? 'sec1' : 'pkcs8';
+      return createPrivateKey({ key, format: 'der', type });
+    }
+    return createPublicKey({ key, format: 'der', type: m.format === KeyFormatType.PKCS_1 ? 'pkcs1' : 'spki' });
+  } catch {
+    throw new KmipError(ResultReason.CryptographicFailure, 'the key material does not parse');
+  }
+}
+
+/** DER of a key in a Key Format Type (PKCS#1 for RSA only; ECPrivateKey for EC only; PKCS#8 private; X.509 public). */
+export function exportKey(key: KeyObject, format: number): Buffer {
+  const rsa = key.asymmetricKeyType === 'rsa';
+  if (key.type === 'private') {
+    if (format === KeyFormatType.PKCS_8) return key.export({ format: 'der', type: 'pkcs8' });
+    if (format === KeyFormatType.PKCS_1 && rsa) return key.export({ format: 'der', type: 'pkcs1' });
+    if (format === KeyFormatType.ECPrivateKey && key.asymmetricKeyType === 'ec') return key.export({ format: 'der', type: 'sec1' });
+  } else {
+    if (format === KeyFormatType.X_509) return key.export({ format: 'der', type: 'spki' });
+    if (format === KeyFormatType.PKCS_1 && rsa) return key.export({ format: 'der', type: 'pkcs1' });
+  }
+  throw new KmipError(ResultReason.KeyFormatTypeNotSupported, 'the key cannot be returned in that Key Format Type');
+}
+
+/**
+ * A Public or Private Key body in another of PKCS#1 / PKCS#8 / ECPrivateKey / X.509 (or, for RSA, the
+ * Transparent RSA Private / Public Key of the same half), or undefined when `body` is no
+ * such key or is already in `format` (the caller then applies the general rules).
+ */
+export function asymmetricInFormat(body: StructureItem, format: number | undefined): StructureItem | undefined {
+  if (format === undefined || (body.tag !== Tag.PrivateKey && body.tag !== Tag.PublicKey)) return undefined;
+  const m = derOf(body);
+  if (!m || m.format === format) return undefined;
+  if (!(body.tag === Tag.PrivateKey ? PRIVATE_FORMATS : PUBLIC_FORMATS).has(m.format)) return undefined;
+  const key = keyObjectOf(body);
+  const material = TRANSPARENT_RSA.has(format) ? transparentRsa(key, format) : bytes(Tag.KeyMaterial, exportKey(key, format));
+  const kb = keyBlockOf(body)!;
+  const kbOut = struct(
+    Tag.KeyBlock,
+    kb.value.map((c) => {
+      if (c.tag === Tag.KeyFormatType) return enm(Tag.KeyFormatType, format);
+      if (c.tag === Tag.KeyValue && c.type === ItemType.Structure) {
+        return struct(Tag.KeyValue, c.value.map((k) => (k.tag === Tag.KeyMaterial ? material : k)));
+      }
+      return c;
+    }),
+  );
+  return struct(body.tag, body.value.map((c) => (c.tag === Tag.KeyBlock ? kbOut : c)));
+}
+
+const TRANSPARENT_RSA = new Set<number>([KeyFormatType.TransparentRSAPrivateKey, KeyFormatType.TransparentRSAPublicKey]);
+
+/** An RSA key as a Transparent RSA Private / Public Key (KMIP 1.4 §2.1.7.6-7): its numbers as Big Integers. */
+function transparentRsa(key: KeyObject, format: number): TtlvItem {
+  const wantPrivate = format === KeyFormatType.TransparentRSAPrivateKey;
+  if (key.asymmetricKeyType !== 'rsa' || (wantPrivate && key.type !== 'private') || (!wantPrivate && key.type !== 'public')) {
+    throw new KmipError(ResultReason.KeyFormatTypeNotSupported, 'the key cannot be returned in that Key Format Type');
+  }
+  const jwk = key.export({ format: 'jwk' });
+  const big = (tag: number, b64?: string): TtlvItem | undefined =>
+    b64 === undefined ? undefined : { tag, type: ItemType.BigInteger, value: BigInt(`0x${Buffer.from(b64, 'base64url').toString('hex') || '0'}`) };
+  if (!wantPrivate) return struct(Tag.KeyMaterial, [big(Tag.Modulus, jwk.n), big(Tag.PublicExponent, jwk.e)]);
+  return struct(Tag.KeyMaterial, [
+    big(Tag.Modulus, jwk.n), big(Tag.PrivateExponent, jwk.d), big(Tag.PublicExponent, jwk.e), big(Tag.P, jwk.p), big(Tag.Q, jwk.q),
+    big(Tag.PrimeExponentP, jwk.dp), big(Tag.PrimeExponentQ, jwk.dq), big(Tag.CRTCoefficient, jwk.qi),
+  ]);
+}
