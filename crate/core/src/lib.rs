@@ -5,9 +5,17 @@
 //! * [`encode`]: an [`Item`] tree to bytes.
 //! * [`frame`]: finding whole messages in a byte stream.
 //! * [`aead`]: AES-256-GCM, which seals key material at rest.
+//! * [`gcm`]: AES-GCM (128/192/256, 12 to 16-byte tags) for general use.
+//! * [`keywrap`]: AES key wrap, RFC 3394 and RFC 5649.
+//! * [`kem`]: ML-KEM-512/768/1024 (FIPS 203).
+//! * [`dsa`]: ML-DSA-44/65/87 (FIPS 204).
 #![deny(unsafe_code)]
 
 pub mod aead;
+pub mod gcm;
+pub mod dsa;
+pub mod kem;
+pub mod keywrap;
 pub mod decode;
 pub mod dict;
 pub mod encode;

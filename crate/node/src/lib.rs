@@ -2,6 +2,7 @@
 //! the success path. Panics become thrown JS errors (catch_unwind), never an abort.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+mod crypto;
 mod tree;
 
 use std::cell::RefCell;
@@ -15,7 +16,7 @@ use napi_derive::napi;
 /// The Node-API level this addon is compiled for (napi 10 crashes Node 20).
 const NAPI_LEVEL: u32 = 9;
 
-fn range_error(env: &Env, msg: &str) -> Error {
+pub(crate) fn range_error(env: &Env, msg: &str) -> Error {
     match env.throw_range_error(msg, None) {
         Ok(()) => Error::from_status(Status::PendingException),
         Err(e) => e,
@@ -23,7 +24,7 @@ fn range_error(env: &Env, msg: &str) -> Error {
 }
 
 /// Runs `f`, turning a panic into a thrown `Error`.
-fn guarded<T>(f: impl FnOnce() -> T) -> Result<T> {
+pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> Result<T> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|p| {
         let what = p
             .downcast_ref::<&str>()
@@ -40,7 +41,7 @@ fn overlaps(a: &[u8], b: &[u32]) -> bool {
     !a.is_empty() && !b.is_empty() && a0 < b1 && b0 < a1
 }
 
-fn bytes_overlap(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn bytes_overlap(a: &[u8], b: &[u8]) -> bool {
     let (a0, a1) = (a.as_ptr() as usize, a.as_ptr() as usize + a.len());
     let (b0, b1) = (b.as_ptr() as usize, b.as_ptr() as usize + b.len());
     !a.is_empty() && !b.is_empty() && a0 < b1 && b0 < a1

@@ -1,0 +1,6 @@
+// Cryptographic primitives: the Rust addon when it loaded, node:crypto otherwise (same API, same bytes).
+export { AesGcm, GCM_NONCE_BYTES, type AesGcmOptions } from './aes.js';
+export { AesKeyWrap, type AesKeyWrapOptions } from './keywrap.js';
+export { MlDsa, type MlDsaLevel } from './mldsa.js';
+export { MlKem, type MlKemLevel } from './mlkem.js';
+export { defaultCryptoBackend, type CryptoBackend } from './backend.js';
