@@ -1,12 +1,9 @@
 // `kmipkit bench` as a user runs it: a child process against a real server (ours: mutual TLS, a real
 // port, a SQLite file, certificates read with --data-dir; and PyKMIP's, a real Python process). Short,
 // count-based runs: the checks are on the consistency of the figures, never on their size.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KmipClient } from '../../src/client/index.js';
 import type { BenchResult, OperationResult } from '../../src/harness/index.js';
@@ -14,11 +11,9 @@ import { drawSequence, parseMix } from '../../src/harness/workload.js';
 import { createServer, generateDevCertificates, type KmipServer } from '../../src/server/index.js';
 import { StoreError, openStore, type Store } from '../../src/store/index.js';
 import { pyKmipServerForFile } from '../helpers/pykmip.js';
-import { ROOT } from '../helpers/testdata.js';
+import { freePort, runKmipkit, type CliRun } from '../helpers/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kmipkit-bench-cli-'));
-const MAIN = join(ROOT, 'src/cli/main.ts');
-const TSX = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 const DATA = join(tmp, 'data');
 let server: KmipServer;
 let SERVER: string;
@@ -33,23 +28,9 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-}
 
-function kmipkit(args: string[]): Promise<Run> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmp };
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'bench', ...args], { cwd: ROOT, env });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  child.stdin.end();
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, out, err })));
-}
-
+type Run = CliRun;
+const kmipkit = (args: string[]): Promise<Run> => runKmipkit(['bench', ...args]);
 const ours = (args: string[]) => kmipkit([...args, '--server', SERVER, '--data-dir', DATA]);
 
 async function ourClient(): Promise<KmipClient> {
@@ -92,13 +73,6 @@ function expectConsistent(r: BenchResult, requests: number): void {
 
 const byName = (r: BenchResult, name: string): OperationResult => r.operations.find((o) => o.operation === name)!;
 
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe('kmipkit bench against our server', () => {
   it('closed loop, count-based: consistent JSON, the seed fixes the sequence, HTML and CSV written, objects cleaned up, exit 0', async () => {

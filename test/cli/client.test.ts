@@ -1,19 +1,13 @@
 // The client subcommands as a user runs them: `kmipkit <command>` child processes against a real server
 // (mutual TLS, a real port, a SQLite file) whose data directory holds the certificates --data-dir reads.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, generateDevCertificates, type KmipServer } from '../../src/server/index.js';
-import { ROOT } from '../helpers/testdata.js';
+import { freePort, runKmipkit, type CliRun } from '../helpers/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kmipkit-client-cli-'));
-const MAIN = join(ROOT, 'src/cli/main.ts');
-// By path, so that a run in another working directory (the ./kmipkit-data default) still finds it.
-const TSX = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 const DATA = join(tmp, 'data');
 let server: KmipServer;
 let SERVER: string;
@@ -27,23 +21,8 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-}
-
-/** Runs the CLI (asynchronously: the server lives in this process). Env keeps only what node needs. */
-function kmipkit(args: string[], o: { env?: Record<string, string>; input?: string | Buffer; cwd?: string } = {}): Promise<Run> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmp, ...o.env };
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { cwd: o.cwd ?? ROOT, env });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  child.stdin.end(o.input ?? '');
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, out, err })));
-}
+type Run = CliRun;
+const kmipkit = runKmipkit;
 
 /** With the shared connection flags pointing at the test server. */
 const cli = (args: string[], o: Parameters<typeof kmipkit>[1] = {}) => kmipkit([...args, '--server', SERVER, '--data-dir', DATA], o);
@@ -54,14 +33,6 @@ const json = (r: Run): Record<string, unknown> => {
 };
 const mode = (path: string) => statSync(path).mode & 0o777;
 
-/** A port nothing listens on. */
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 describe('kmipkit client commands', () => {
   it('create -> locate -> get --out -> attributes -> activate -> revoke -> destroy -> get fails with exit 3', async () => {

@@ -2,23 +2,19 @@
 // PyKMIP's (its own CA), each holding objects in every state. Plus a server that is not there and one
 // that dies part way (a TLS relay in front of a third server of ours that cuts the connection and
 // stops listening at a chosen request).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer as createNetServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KmipClient } from '../../src/client/index.js';
 import { createServer, type KmipServer } from '../../src/server/index.js';
 import type { InventoryReport } from '../../src/inventory/index.js';
 import { pyKmipServerForFile, type PyKmipServer } from '../helpers/pykmip.js';
-import { ROOT } from '../helpers/testdata.js';
+import { freePort, runKmipkit, type CliRun } from '../helpers/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'kmipkit-inventory-cli-'));
-const MAIN = join(ROOT, 'src/cli/main.ts');
-const TSX = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 const DATA = join(tmp, 'ours');
 const FLAKY_DATA = join(tmp, 'flaky');
 const DAY = 86_400_000;
@@ -30,30 +26,7 @@ let flaky: KmipServer;
 let py: PyKmipServer;
 let targetsFile: string;
 
-interface Run {
-  code: number | null;
-  out: string;
-  err: string;
-}
 
-function kmipkit(args: string[]): Promise<Run> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmp };
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { cwd: ROOT, env });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  child.stdin.end();
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, out, err })));
-}
-
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const oursClient = (server: KmipServer, dir: string) =>
   new KmipClient({
@@ -156,6 +129,8 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
+type Run = CliRun;
+const kmipkit = (args: string[]): Promise<Run> => runKmipkit(args);
 const report = (r: Run): InventoryReport => JSON.parse(r.out) as InventoryReport;
 
 function checkServer(rep: InventoryReport, server: string, expected: Expected): void {

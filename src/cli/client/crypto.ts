@@ -162,8 +162,10 @@ export function registerCryptoCommands(program: Command, p: CliPlumbing): void {
         const defaults: CryptographicParameters = { cryptographicAlgorithm: 'AES', blockCipherMode: mode };
         if (mode === 'CBC' || mode === 'ECB') defaults.paddingMethod = 'PKCS5';
         if (mode === 'GCM') defaults.tagLength = 16;
-        const params = parametersOf(f, defaults);
         const iv = hexFlag(f.iv, '--iv');
+        // No IV given: ask the server for one explicitly (Random IV); a server may refuse to guess.
+        if (!iv && mode !== 'ECB') defaults.randomIV = true;
+        const params = parametersOf(f, defaults);
         const aad = hexFlag(f.aad, '--aad');
         encodingOf(f, false);
         const data = await inputData(f, p);
@@ -198,8 +200,10 @@ export function registerCryptoCommands(program: Command, p: CliPlumbing): void {
         const defaults: CryptographicParameters = { cryptographicAlgorithm: 'AES', blockCipherMode: mode };
         if (mode === 'CBC' || mode === 'ECB') defaults.paddingMethod = 'PKCS5';
         if (mode === 'GCM') defaults.tagLength = 16;
-        const params = parametersOf(f, defaults);
         const iv = hexFlag(f.iv, '--iv');
+        // No IV given: ask the server for one explicitly (Random IV); a server may refuse to guess.
+        if (!iv && mode !== 'ECB') defaults.randomIV = true;
+        const params = parametersOf(f, defaults);
         const aad = hexFlag(f.aad, '--aad');
         const tag = hexFlag(f.tag, '--tag');
         encodingOf(f, true);
