@@ -90,6 +90,17 @@ function parametersOf(f: Flags, defaults: CryptographicParameters = {}): Cryptog
   return Object.keys(p).length ? p : undefined;
 }
 
+/** Encrypt's and Decrypt's default parameters: AES, CBC unless --mode, PKCS5 padding for CBC and ECB, a
+ *  16-byte tag for GCM; Random IV when asked for and the mode takes an IV. */
+function cipherDefaults(f: Flags, o: { randomIV: boolean }): CryptographicParameters {
+  const mode = f.mode !== undefined ? enumName('BlockCipherMode', String(f.mode), '--mode') : 'CBC';
+  const defaults: CryptographicParameters = { cryptographicAlgorithm: 'AES', blockCipherMode: mode };
+  if (mode === 'CBC' || mode === 'ECB') defaults.paddingMethod = 'PKCS5';
+  if (mode === 'GCM') defaults.tagLength = 16;
+  if (o.randomIV && mode !== 'ECB') defaults.randomIV = true;
+  return defaults;
+}
+
 /** The output flags: --out FILE or standard output in an encoding. */
 function outputFlags(cmd: Command, raw: boolean): Command {
   return cmd
@@ -158,14 +169,9 @@ export function registerCryptoCommands(program: Command, p: CliPlumbing): void {
     .action(async (uid: string, _o, c: Command) => {
       const f = opts(c);
       await p.withClient(f, uid, async (client) => {
-        const mode = f.mode !== undefined ? enumName('BlockCipherMode', String(f.mode), '--mode') : 'CBC';
-        const defaults: CryptographicParameters = { cryptographicAlgorithm: 'AES', blockCipherMode: mode };
-        if (mode === 'CBC' || mode === 'ECB') defaults.paddingMethod = 'PKCS5';
-        if (mode === 'GCM') defaults.tagLength = 16;
         const iv = hexFlag(f.iv, '--iv');
         // No IV given: ask the server for one explicitly (Random IV); a server may refuse to guess.
-        if (!iv && mode !== 'ECB') defaults.randomIV = true;
-        const params = parametersOf(f, defaults);
+        const params = parametersOf(f, cipherDefaults(f, { randomIV: !iv }));
         const aad = hexFlag(f.aad, '--aad');
         encodingOf(f, false);
         const data = await inputData(f, p);
@@ -196,14 +202,8 @@ export function registerCryptoCommands(program: Command, p: CliPlumbing): void {
     .action(async (uid: string, _o, c: Command) => {
       const f = opts(c);
       await p.withClient(f, uid, async (client) => {
-        const mode = f.mode !== undefined ? enumName('BlockCipherMode', String(f.mode), '--mode') : 'CBC';
-        const defaults: CryptographicParameters = { cryptographicAlgorithm: 'AES', blockCipherMode: mode };
-        if (mode === 'CBC' || mode === 'ECB') defaults.paddingMethod = 'PKCS5';
-        if (mode === 'GCM') defaults.tagLength = 16;
         const iv = hexFlag(f.iv, '--iv');
-        // No IV given: ask the server for one explicitly (Random IV); a server may refuse to guess.
-        if (!iv && mode !== 'ECB') defaults.randomIV = true;
-        const params = parametersOf(f, defaults);
+        const params = parametersOf(f, cipherDefaults(f, { randomIV: false }));
         const aad = hexFlag(f.aad, '--aad');
         const tag = hexFlag(f.tag, '--tag');
         encodingOf(f, true);
