@@ -4,6 +4,9 @@ import { utf8ErrorOffset } from './utf8.js';
 
 export const SCAN_ALLOW_TRAILING = 1;
 
+/** Text strings at least this long have their ASCII prefix checked by words. */
+const WORD_CHECK_MIN = 16;
+
 /** Words an index needs for a buffer of `byteLength` bytes (no item is shorter than 8 bytes). */
 export function indexWordsFor(byteLength: number): number {
   return 4 * (Math.floor(byteLength / 8) + 1);
@@ -39,6 +42,8 @@ export function scanInto(
   let limit = buf.length;
   let depth = 0;
   let count = 0;
+  // Made on the first long text string: skipping ASCII by words pays for the view from about 16 bytes.
+  let words: DataView | undefined;
   do {
     if (limit - p < 8) return fail(index, E.TRUNCATED_HEADER, p);
     const b0 = buf[p];
@@ -85,7 +90,8 @@ export function scanInto(
           return fail(index, E.BAD_BOOLEAN, v);
         break;
       case 0x07: {
-        const bad = utf8ErrorOffset(buf, v, v + len);
+        if (len >= WORD_CHECK_MIN) words ??= new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+        const bad = utf8ErrorOffset(buf, v, v + len, len >= WORD_CHECK_MIN ? words : undefined);
         if (bad >= 0) return fail(index, E.BAD_UTF8, bad);
       }
       // falls through: text strings are padded like byte strings
