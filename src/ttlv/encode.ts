@@ -44,6 +44,23 @@ function isInt64(v: unknown): v is bigint {
 
 const pad8 = (n: number) => (n + 7) & ~7;
 
+// Short ASCII text (most KMIP text: names, identifiers) is measured and written in JS: two calls into
+// C++ per string (isWellFormed, byteLength) cost more than the loop. Longer or non-ASCII text goes to Node.
+const ASCII_JS_MAX = 32;
+
+/** The UTF-8 length of `s` when it is short ASCII (then it equals s.length), else undefined. */
+function asciiLength(s: string): number | undefined {
+  const n = s.length;
+  if (n > ASCII_JS_MAX) return undefined;
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) >= 0x80) return undefined;
+  return n;
+}
+
+function utf8Length(item: TtlvItem, s: string): number {
+  if (!s.isWellFormed()) throw invalid(item, 'string has a lone surrogate');
+  return Buffer.byteLength(s, 'utf8');
+}
+
 /** Sizing pass: returns the encoded size of `item` and records value lengths in pre-order. */
 function size(item: TtlvItem, depth: number, maxDepth: number, lens: number[]): number {
   if (item === null || typeof item !== 'object') throw new TtlvError(E.INVALID_VALUE, -1, 'item is not an object');
@@ -91,8 +108,7 @@ function size(item: TtlvItem, depth: number, maxDepth: number, lens: number[]): 
     }
     case 0x07: {
       if (typeof v !== 'string') throw invalid(item, 'value must be a string');
-      if (!v.isWellFormed()) throw invalid(item, 'string has a lone surrogate');
-      const n = Buffer.byteLength(v, 'utf8');
+      const n = asciiLength(v) ?? utf8Length(item, v);
       lens.push(n);
       return 8 + pad8(n);
     }
@@ -113,67 +129,99 @@ function writeBigInt(out: Buffer, at: number, v: bigint, width: number): void {
   out.write(unsigned.toString(16).padStart(width * 2, '0'), at, width, 'hex');
 }
 
-export function encode(item: TtlvItem, opts: EncodeOptions = {}): Buffer {
-  const lens: number[] = [];
-  const total = size(item, 1, opts.maxDepth ?? MAX_DEPTH, lens);
-  // Zero-filled: padding bytes must be zero, and nothing stale may leak through them.
-  const out = Buffer.alloc(total);
-  let at = 0;
-  let li = 0;
-  const write = (it: TtlvItem): void => {
-    out[at] = it.tag >>> 16;
-    out[at + 1] = (it.tag >>> 8) & 0xff;
-    out[at + 2] = it.tag & 0xff;
-    out[at + 3] = it.type;
-    const v = at + 8;
-    switch (it.type) {
-      case 0x01: {
-        out.writeUInt32BE(lens[li++], at + 4);
-        at = v;
-        for (const child of it.value) write(child);
-        return;
-      }
-      case 0x02:
-        out.writeUInt32BE(4, at + 4);
-        out.writeInt32BE(it.value, v);
-        break;
-      case 0x05:
-      case 0x0a:
-        out.writeUInt32BE(4, at + 4);
-        out.writeUInt32BE(it.value, v);
-        break;
-      case 0x03:
-      case 0x09:
-      case 0x0b:
-        out.writeUInt32BE(8, at + 4);
-        out.writeBigInt64BE(it.value, v);
-        break;
-      case 0x06:
-        out.writeUInt32BE(8, at + 4);
-        out[v + 7] = it.value ? 1 : 0;
-        break;
-      case 0x04: {
-        const width = lens[li++];
-        out.writeUInt32BE(width, at + 4);
-        writeBigInt(out, v, it.value, width);
-        at = v + width;
-        return;
-      }
-      case 0x07: {
-        const n = lens[li++];
-        out.writeUInt32BE(n, at + 4);
-        out.write(it.value, v, n, 'utf8');
-        at = v + pad8(n);
-        return;
-      }
-      case 0x08:
-        out.writeUInt32BE(it.value.length, at + 4);
-        out.set(it.value, v);
-        at = v + pad8(it.value.length);
-        return;
-    }
-    at = v + 8;
-  };
-  write(item);
-  return out;
+// The writing pass's state lives here rather than in a closure made per call (encode is synchronous and
+// not re-entrant), as in materialize.ts.
+let out: Buffer = Buffer.alloc(0);
+let view: DataView | undefined;
+let at = 0;
+let li = 0;
+let lens: number[] = [];
+
+function u32(p: number, x: number): void {
+  out[p] = x >>> 24;
+  out[p + 1] = (x >>> 16) & 0xff;
+  out[p + 2] = (x >>> 8) & 0xff;
+  out[p + 3] = x & 0xff;
 }
+
+function write(it: TtlvItem): void {
+  const p = at;
+  const tag = it.tag;
+  out[p] = tag >>> 16;
+  out[p + 1] = (tag >>> 8) & 0xff;
+  out[p + 2] = tag & 0xff;
+  out[p + 3] = it.type;
+  const v = p + 8;
+  switch (it.type) {
+    case 0x01: {
+      u32(p + 4, lens[li++]);
+      at = v;
+      const children = it.value;
+      for (let i = 0; i < children.length; i++) write(children[i]);
+      return;
+    }
+    case 0x02:
+    case 0x05:
+    case 0x0a:
+      // The sizing pass checked the range; >>> 0 gives a negative Integer its two's complement bytes.
+      out[p + 7] = 4;
+      u32(v, it.value >>> 0);
+      break;
+    case 0x03:
+    case 0x09:
+    case 0x0b:
+      out[p + 7] = 8;
+      view ??= new DataView(out.buffer, out.byteOffset, out.byteLength);
+      view.setBigInt64(v, it.value);
+      break;
+    case 0x06:
+      out[p + 7] = 8;
+      out[v + 7] = it.value ? 1 : 0;
+      break;
+    case 0x04: {
+      const width = lens[li++];
+      u32(p + 4, width);
+      writeBigInt(out, v, it.value, width);
+      at = v + width;
+      return;
+    }
+    case 0x07: {
+      const n = lens[li++];
+      u32(p + 4, n);
+      const s = it.value;
+      if (n === s.length && n <= ASCII_JS_MAX) for (let i = 0; i < n; i++) out[v + i] = s.charCodeAt(i);
+      else out.write(s, v, n, 'utf8');
+      at = v + pad8(n);
+      return;
+    }
+    case 0x08:
+      u32(p + 4, it.value.length);
+      out.set(it.value, v);
+      at = v + pad8(it.value.length);
+      return;
+  }
+  at = v + 8;
+}
+
+export function encode(item: TtlvItem, opts: EncodeOptions = {}): Buffer {
+  const sizes: number[] = [];
+  const total = size(item, 1, opts.maxDepth ?? MAX_DEPTH, sizes);
+  // Zero-filled: padding bytes must be zero, and nothing stale may leak through them.
+  const buf = Buffer.alloc(total);
+  out = buf;
+  lens = sizes;
+  at = 0;
+  li = 0;
+  try {
+    write(item);
+  } finally {
+    // Drop references so a large message is not kept alive by the module.
+    out = EMPTY;
+    view = undefined;
+    lens = NO_LENS;
+  }
+  return buf;
+}
+
+const EMPTY = Buffer.alloc(0);
+const NO_LENS: number[] = [];
