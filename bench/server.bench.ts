@@ -9,7 +9,7 @@ import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Tag } from '../src/dict/index.js';
+import { BlockCipherMode, Operation, Tag } from '../src/dict/index.js';
 import { generateDevCertificates } from '../src/server/index.js';
 import { decode, encode, ItemType, type TtlvItem } from '../src/ttlv/index.js';
 import { Conn } from './server/conn.js';
@@ -23,10 +23,10 @@ const MANY = 64;
 /** BENCH_CPU_PROF=dir: the server and transport-only children run with --cpu-prof and write
  *  server.cpuprofile and transport.cpuprofile there on exit. */
 const CPU_PROF = process.env.BENCH_CPU_PROF;
-/** BENCH_SERVER_PHASES=get1,get64,create: run only these (for profiling one phase); the default runs all
+/** BENCH_SERVER_PHASES=get1,get64,enc1,create: run only these (for profiling one phase); the default runs all
  *  and only a full run writes bench/results/server.json. */
-const PHASES = new Set((process.env.BENCH_SERVER_PHASES ?? 'get1,get64,create').split(','));
-const FULL = ['get1', 'get64', 'create'].every((p) => PHASES.has(p));
+const PHASES = new Set((process.env.BENCH_SERVER_PHASES ?? 'get1,get64,enc1,create').split(','));
+const FULL = ['get1', 'get64', 'enc1', 'create'].every((p) => PHASES.has(p));
 const ROOT = resolve(import.meta.dirname, '..');
 const DIST = join(ROOT, 'dist');
 
@@ -202,6 +202,23 @@ const got = expectSuccess(getReply, 'Get');
 const material = find(got, Tag.KeyMaterial);
 if (!material || material.type !== ItemType.ByteString || material.value.length !== 32) throw new Error('Get did not return 32 bytes of key material');
 const createReplyLength = (await probe.send(createRequest)).length;
+// Encrypt with AES-256-GCM on the same key (activated for it), the server making the IV (Random IV), so
+// that every request is the same bytes and every reply the same length.
+expectSuccess(await probe.send(request(Operation.Activate, [T(Tag.UniqueIdentifier, uid)])), 'Activate');
+const ENCRYPT_SIZES = [64, 1024];
+const encryptRequests = ENCRYPT_SIZES.map((n) =>
+  request(Operation.Encrypt, [
+    T(Tag.UniqueIdentifier, uid),
+    S(Tag.CryptographicParameters, [E(Tag.BlockCipherMode, BlockCipherMode.GCM), { tag: Tag.RandomIV, type: ItemType.Boolean, value: true } as TtlvItem, I(Tag.TagLength, 16)]),
+    { tag: Tag.Data, type: ItemType.ByteString, value: new Uint8Array(n).fill(0x5a) } as TtlvItem,
+  ]),
+);
+const encryptReplyLengths: number[] = [];
+for (const r of encryptRequests) {
+  const reply = await probe.send(r);
+  expectSuccess(reply, 'Encrypt');
+  encryptReplyLengths.push(reply.length);
+}
 probe.close();
 const tlsInfo = { protocol: '', cipher: '' };
 
@@ -280,6 +297,44 @@ if (many) {
 await echo.stop();
 await transportOnly.stop();
 
+// ---- Encrypt (AES-256-GCM, 64 B and 1 KiB) against Get, on one connection to the same server, interleaved.
+async function encryptVsGet() {
+  const jobs = [
+    { name: 'get', requestHex: getRequest.toString('hex'), replyLength: getReply.length },
+    ...ENCRYPT_SIZES.map((n, i) => ({ name: `encrypt${n}`, requestHex: encryptRequests[i].toString('hex'), replyLength: encryptReplyLengths[i] })),
+  ];
+  const job = (j: (typeof jobs)[number], warmupMs: number) => ({ connections: 1, warmupMs, durationMs: ROUND_MS, requestHex: j.requestHex, replyLength: j.replyLength });
+  for (const j of jobs) await load(server, { ...job(j, FIRST_WARMUP_MS), durationMs: 200 });
+  const rounds: Record<string, Measured>[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const round: Record<string, Measured> = {};
+    for (const j of r % 2 ? [...jobs].reverse() : jobs) round[j.name] = await load(server, job(j, WARMUP_MS));
+    rounds.push(round);
+  }
+  const side = (k: string) => ({
+    opsPerSec: Math.round(median(rounds.map((p) => p[k].opsPerSec))),
+    cpuUsPerOp: Math.round(median(rounds.map((p) => (p[k].cpuSec * 1e6) / p[k].count))),
+    p50Ms: round3(median(rounds.map((p) => p[k].p50))),
+  });
+  const out: Record<string, unknown> = { get: side('get') };
+  const ratios: Record<number, number> = {};
+  const cpuPerOp = (m: Measured) => m.cpuSec / m.count;
+  for (const n of ENCRYPT_SIZES) {
+    ratios[n] = round3(median(rounds.map((p) => p[`encrypt${n}`].opsPerSec / p.get.opsPerSec)));
+    // The server's CPU per Get over its CPU per Encrypt: what the throughput ratio would be were both
+    // CPU-bound, and steadier than throughput when neighbours load the machine.
+    const cpuRatio = round3(median(rounds.map((p) => cpuPerOp(p.get) / cpuPerOp(p[`encrypt${n}`]))));
+    out[`encrypt${n}`] = { ...side(`encrypt${n}`), ratioToGet: ratios[n], cpuRatioToGet: cpuRatio };
+    console.log(
+      `Encrypt AES-256-GCM ${n} B, 1 connection: ${side(`encrypt${n}`).opsPerSec}/s, ${side(`encrypt${n}`).cpuUsPerOp} µs CPU/op; ` +
+        `Encrypt/Get throughput ${ratios[n]}, by server CPU per op ${cpuRatio} (Get ${side('get').opsPerSec}/s, ${side('get').cpuUsPerOp} µs CPU/op)`,
+    );
+  }
+  out.rounds = rounds.map((p) => Object.fromEntries(Object.entries(p).map(([k, m]) => [k, { ops: m.count, ms: Math.round(m.elapsedMs), cpuSec: round3(m.cpuSec) }])));
+  return { ...out, ratios } as { ratios: Record<number, number> };
+}
+const enc = PHASES.has('enc1') ? await encryptVsGet() : undefined;
+
 // ---- durable Creates: the server (SQLite, synchronous=FULL) against bare SQLite doing the same writes.
 interface RowSizes {
   attributesBytes: number;
@@ -349,11 +404,12 @@ const durable = PHASES.has('create') ? await durableCreates() : undefined;
 await server.stop();
 children.delete(server.proc);
 
-if (FULL && one && many && durable) {
+if (FULL && one && many && enc && durable) {
   const targets = [
     { target: 'Get, 1 connection: server/echo throughput >= 0.75', value: one.throughputRatio, met: one.throughputRatio >= 0.75 },
     { target: `Get, ${MANY} connections: server/echo ops per server core-second >= 0.4`, value: many.perCoreSecondRatio, met: many.perCoreSecondRatio >= 0.4 },
     { target: 'Get, 1 connection: p50 latency < 0.25 ms', value: one.server.p50Ms, met: one.server.p50Ms < 0.25 },
+    ...ENCRYPT_SIZES.map((n) => ({ target: `Encrypt (AES-256-GCM, ${n} B), 1 connection: ops/s >= 0.8x Get on the same connection`, value: enc.ratios[n], met: enc.ratios[n] >= 0.8 })),
     { target: 'durable Create, 1 connection (one commit per Create, as bare): server/bare SQLite >= 0.8', value: durable.connections1.ratio, met: durable.connections1.ratio >= 0.8 },
   ];
   const result = {
@@ -363,10 +419,14 @@ if (FULL && one && many && durable) {
     rounds: ROUNDS,
     roundMs: ROUND_MS,
     tls: tlsInfo,
-    messages: { getRequestBytes: getRequest.length, getResponseBytes: getReply.length, createRequestBytes: createRequest.length, createResponseBytes: createReplyLength },
+    messages: {
+      getRequestBytes: getRequest.length, getResponseBytes: getReply.length, createRequestBytes: createRequest.length, createResponseBytes: createReplyLength,
+      encryptRequestBytes: encryptRequests.map((r) => r.length), encryptResponseBytes: encryptReplyLengths,
+    },
     targets,
     get1: one,
     [`get${MANY}`]: many,
+    encrypt1: enc,
     durableCreate: durable,
     totalSeconds: Math.round((performance.now() - started) / 1000),
   };

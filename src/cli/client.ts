@@ -3,9 +3,10 @@
 // prints key: value lines or, with --json, one JSON document (docs/cli.md).
 // Exit codes: 0 ok; 1 usage or configuration; 2 connection or TLS failure; 3 the server refused.
 // Key material is printed only when asked (--print) and written only to files created mode 0600.
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { KmipClient, KmipError, KmipProtocolError, KmipTransportError, type ObjectInput } from '../client/index.js';
+import { KmipClient, KmipError, KmipProtocolError, KmipTransportError, type CryptographicParameters, type KeyWrappingSpecification, type ObjectInput } from '../client/index.js';
 import { CliError, clientOptions, connectionOptions, resolveConnection, transportFailure, usage, writePrivateFile, type ConnectionFlags } from './client/options.js';
 import { addAssignments, attributeValue, enumName, kebab, keyValueLines, parseAssignment, plain, usageMask } from './client/values.js';
 import { registerCryptoCommands } from './client/crypto.js';
@@ -110,6 +111,25 @@ async function readInput(path: string | undefined): Promise<Buffer> {
   }
 }
 
+/** --wrap-mode names: how the server wraps (Get) or unwraps (Register) with the key named by the flag. */
+const WRAP_MODES: Record<string, CryptographicParameters> = {
+  'aes-kw': { blockCipherMode: 'NISTKeyWrap' }, // RFC 3394
+  'aes-kwp': { blockCipherMode: 'AESKeyWrapPadding' }, // RFC 5649
+  'rsa-oaep': { paddingMethod: 'OAEP', hashingAlgorithm: 'SHA_1' },
+  'rsa-oaep-sha256': { paddingMethod: 'OAEP', hashingAlgorithm: 'SHA_256', maskGenerator: 'MGF1', maskGeneratorHashingAlgorithm: 'SHA_256' },
+};
+
+function wrapSpec(uid: string | undefined, mode: string | undefined, flag: string): KeyWrappingSpecification | undefined {
+  if (uid === undefined) {
+    if (mode !== undefined) throw usage(`--wrap-mode goes with ${flag}`);
+    return undefined;
+  }
+  const params = WRAP_MODES[mode ?? 'aes-kw'];
+  if (!params) throw usage(`--wrap-mode ${mode}: expected ${Object.keys(WRAP_MODES).join(', ')}`);
+  // No Encoding: the key material's own bytes are wrapped, what other tools (openssl, HSMs) produce and take.
+  return { wrappingKeyUid: uid, wrappingMethod: 'Encrypt', cryptographicParameters: params, encodingOption: 'NoEncoding' };
+}
+
 const done = (verb: string) => (r: { uniqueIdentifier: string }) => ({ json: { uniqueIdentifier: r.uniqueIdentifier }, text: `${verb} ${r.uniqueIdentifier}\n` });
 
 export function registerClientCommands(program: Command): void {
@@ -150,25 +170,34 @@ export function registerClientCommands(program: Command): void {
     .option('--name <name>', 'Name attribute')
     .option('--group <group>', 'Object Group attribute')
     .option('--attr <NAME=VALUE>', 'any other attribute (repeatable)', collect)
+    .option('--wrapped-by <uid>', 'the material is wrapped by this key held by the server (bring your own key): the server unwraps it (Import, Key Wrap Type Not Wrapped) under a new identifier')
+    .option('--wrap-mode <mode>', `with --wrapped-by: ${Object.keys(WRAP_MODES).join(' | ')} (default aes-kw)`)
+    .option('--keep-wrapped', 'with --wrapped-by: store the key wrapped, as given (Register); the server cannot use it until it is unwrapped')
     .action(async (_o, c: Command) => {
       const f = opts(c);
       await withClient(f, undefined, async (client) => {
         const type = objectType(String(f.type), Object.values(OBJECT_TYPES));
+        const wrap = wrapSpec(f.wrappedBy as string | undefined, f.wrapMode as string | undefined, '--wrapped-by');
         const attrs = commonAttributes(f);
         if (f.passwordStdin && (f.in === undefined || f.in === '-')) throw usage('--password-stdin takes standard input: give the material with --in FILE');
         const material = derOf(await readInput(f.in as string | undefined));
         if (material.length === 0) throw usage('the material is empty');
         const isKey = ['SymmetricKey', 'SecretData', 'PublicKey', 'PrivateKey'].includes(type);
+        if (wrap && !isKey) throw usage('--wrapped-by applies to keys and secret data only');
         if (!isKey && (f.algorithm !== undefined || f.length !== undefined || f.format !== undefined)) {
           throw usage('--algorithm, --length and --format apply to keys and secret data only');
         }
         let object: ObjectInput;
         if (isKey) {
           const algorithm = f.algorithm !== undefined ? enumName('CryptographicAlgorithm', String(f.algorithm), '--algorithm') : type === 'SymmetricKey' ? 'AES' : undefined;
-          const length = int(f.length as string | undefined, '--length', 1) ?? (type === 'SymmetricKey' ? material.length * 8 : undefined);
+          // RFC 3394 adds 8 bytes to what it wraps; other wrappings hide the key's length, so it must be given.
+          const plainBytes = !wrap ? material.length : f.wrapMode === undefined || f.wrapMode === 'aes-kw' ? material.length - 8 : undefined;
+          const length = int(f.length as string | undefined, '--length', 1) ?? (type === 'SymmetricKey' && plainBytes !== undefined ? plainBytes * 8 : undefined);
+          if (wrap && type === 'SymmetricKey' && length === undefined) throw usage(`--wrap-mode ${String(f.wrapMode)} hides the key's length: give --length`);
           object = {
             objectType: type as 'SymmetricKey',
             keyMaterial: new Uint8Array(material),
+            ...(wrap ? { keyWrappingData: { wrappingMethod: wrap.wrappingMethod, wrappingKeyUid: wrap.wrappingKeyUid, cryptographicParameters: wrap.cryptographicParameters, encodingOption: wrap.encodingOption } } : {}),
             ...(f.format !== undefined ? { keyFormatType: enumName('KeyFormatType', String(f.format), '--format') } : {}),
             ...(type !== 'SecretData' && algorithm ? { cryptographicAlgorithm: algorithm } : {}),
             ...(type !== 'SecretData' && length !== undefined ? { cryptographicLength: length } : {}),
@@ -186,8 +215,12 @@ export function registerClientCommands(program: Command): void {
         }
         material.fill(0);
         try {
-          const r = await client.register(object, attrs);
-          return { json: { uniqueIdentifier: r.uniqueIdentifier, objectType: type }, text: `registered ${type} ${r.uniqueIdentifier}\n` };
+          if (f.keepWrapped && !wrap) throw usage('--keep-wrapped goes with --wrapped-by');
+          const r = wrap && !f.keepWrapped
+            ? await client.importObject(randomUUID(), object, { keyWrapType: 'NotWrapped', attributes: attrs })
+            : await client.register(object, attrs);
+          const how = wrap ? (f.keepWrapped ? ' (stored wrapped)' : ` (unwrapped by the server with ${wrap.wrappingKeyUid})`) : '';
+          return { json: { uniqueIdentifier: r.uniqueIdentifier, objectType: type, ...(wrap ? { wrapped: Boolean(f.keepWrapped) } : {}) }, text: `registered ${type} ${r.uniqueIdentifier}${how}\n` };
         } finally {
           if ('keyMaterial' in object) object.keyMaterial.fill(0);
           if ('value' in object) object.value.fill(0);
@@ -200,14 +233,18 @@ export function registerClientCommands(program: Command): void {
     .option('--out <file>', 'write the material (key bytes, certificate DER, secret bytes) to this file, mode 0600')
     .option('--print <encoding>', 'print the material on standard output: hex | base64')
     .option('--format <format>', 'ask for this Key Format Type (raw, pkcs8, x509, ...)')
+    .option('--wrap-with <uid>', 'have the server wrap the key with this key of its own (Wrap Key usage); the wrapped bytes are the material')
+    .option('--wrap-mode <mode>', `with --wrap-with: ${Object.keys(WRAP_MODES).join(' | ')} (default aes-kw)`)
     .action(async (uid: string, _o, c: Command) => {
       const f = opts(c);
       await withClient(f, uid, async (client) => {
         const print = f.print as string | undefined;
         if (print !== undefined && print !== 'hex' && print !== 'base64') throw usage(`--print ${print}: expected hex or base64`);
         const format = f.format !== undefined ? enumName('KeyFormatType', String(f.format), '--format') : undefined;
-        const r = await client.get(uid, format ? { keyFormatType: format } : {});
-        const material = r.keyMaterial ?? r.value;
+        const wrap = wrapSpec(f.wrapWith as string | undefined, f.wrapMode as string | undefined, '--wrap-with');
+        const r = await client.get(uid, { ...(format ? { keyFormatType: format } : {}), ...(wrap ? { keyWrappingSpecification: wrap } : {}) });
+        if (wrap && !r.wrapped) throw new Error(`the server answered object ${uid} unwrapped although a wrapped key was asked for`);
+        const material = r.wrapped?.bytes ?? r.keyMaterial ?? r.value;
         try {
           if ((f.out !== undefined || print !== undefined) && material === undefined) {
             throw usage(`object ${uid} has no byte material in format ${r.keyFormatType ?? '?'} (a structured key): ask --format raw, pkcs8 or x509`);
@@ -222,6 +259,7 @@ export function registerClientCommands(program: Command): void {
             secretDataType: r.secretDataType,
             certificateType: r.certificateType,
             bytes: material?.length,
+            ...(r.wrapped ? { wrappedBy: r.wrapped.wrappingKeyUid, wrapMode: f.wrapMode ?? 'aes-kw' } : {}),
             out: f.out as string | undefined,
           };
           const encoded = print && material ? Buffer.from(material).toString(print as 'hex' | 'base64') : undefined;

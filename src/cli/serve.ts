@@ -13,6 +13,7 @@ interface ServeFlags {
   host?: string;
   config?: string;
   memory?: boolean;
+  kmip30Algorithms?: boolean;
 }
 
 /** Registers `serve` and `certs`. */
@@ -52,12 +53,14 @@ export function registerServe(program: Command): void {
     .option('--host <h>', 'address to listen on (default 0.0.0.0, every interface; env KMIPKIT_HOST)')
     .option('--config <file>', 'JSON configuration file (default DATA_DIR/kmipkit.json when present; env KMIPKIT_CONFIG)')
     .option('--memory', 'keep objects in memory only: everything is lost on exit')
+    .option('--kmip30-algorithms', 'serve the KMIP 3.0 draft post-quantum algorithms and Encapsulate/Decapsulate (code points not final; env KMIPKIT_KMIP30_ALGORITHMS)')
     .addHelpText(
       'after',
       [
         '',
         'Environment: KMIPKIT_HOST, KMIPKIT_PORT, KMIPKIT_DATA_DIR, KMIPKIT_STORE (sqlite|memory), KMIPKIT_CONFIG,',
         '  KMIPKIT_TLS_CA, KMIPKIT_TLS_CERT, KMIPKIT_TLS_KEY, KMIPKIT_MAX_CONNECTIONS, KMIPKIT_BASIC_AUTH_SUITE, KMIPKIT_PYKMIP_COMPAT,',
+        '  KMIPKIT_KMIP30_ALGORITHMS,',
         '  KMIPKIT_MASTER_KEY (hex or base64; default: DATA_DIR/master.key, created on first start).',
         'Precedence: defaults < configuration file < environment < flags.',
       ].join('\n'),
@@ -145,7 +148,7 @@ function printBanner(config: ServeConfig, address: { host: string; port: number 
   const key = certDir ? join(certDir, CERT_FILES.clientKeyPem) : '<its key>';
   const store = config.store === 'sqlite' ? `SQLite ${join(config.dataDir, 'kmipkit.db')}, master key ${join(config.dataDir, 'master.key')}` : 'memory (lost on exit)';
   const lines = [
-    `kmipkit serve: listening on ${address.host}:${address.port} (KMIP over TLS 1.2/1.3, client certificate required${config.compatibility.basicAuthenticationSuite ? ', Basic Authentication Suite ciphers enabled' : ''}${config.credentials.length ? `, username and password required (${config.credentials.length} credential${config.credentials.length === 1 ? '' : 's'})` : ''})`,
+    `kmipkit serve: listening on ${address.host}:${address.port} (KMIP over TLS 1.2/1.3, client certificate required${config.compatibility.basicAuthenticationSuite ? ', Basic Authentication Suite ciphers enabled' : ''}${config.compatibility.kmip30Algorithms ? ', KMIP 3.0 draft post-quantum algorithms enabled' : ''}${config.credentials.length ? `, username and password required (${config.credentials.length} credential${config.credentials.length === 1 ? '' : 's'})` : ''})`,
     `  store:        ${store}`,
     `  CA:           ${ca}`,
     `  client cert:  ${cert}`,

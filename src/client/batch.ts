@@ -54,7 +54,7 @@ export class KmipBatch {
   check(uniqueIdentifier?: string, options: ops.CheckOptions = {}): this {
     return this.add(ops.check(uniqueIdentifier, options));
   }
-  get(uniqueIdentifier?: string, options: { keyFormatType?: string } = {}): this {
+  get(uniqueIdentifier?: string, options: ops.GetOptions = {}): this {
     return this.add(ops.get(uniqueIdentifier, options));
   }
   getAttributes(uniqueIdentifier?: string, names?: readonly string[]): this {

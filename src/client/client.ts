@@ -204,8 +204,19 @@ export class KmipClient {
     return this.run(ops.check(uniqueIdentifier, options), options);
   }
 
-  get(uniqueIdentifier: string, options: CallOptions & { keyFormatType?: string } = {}): Promise<ops.GetResult> {
+  /** The object; with `keyWrappingSpecification`, its key wrapped by another key the server holds. */
+  get(uniqueIdentifier: string, options: CallOptions & ops.GetOptions = {}): Promise<ops.GetResult> {
     return this.run(ops.get(uniqueIdentifier, options), options);
+  }
+
+  /** Export (KMIP 2.0+): the object with all its attributes, optionally wrapped, for importObject() elsewhere. */
+  exportObject(uniqueIdentifier: string, options: CallOptions & ops.GetOptions = {}): Promise<ops.ExportResult> {
+    return this.run(ops.exportObject(uniqueIdentifier, options), options);
+  }
+
+  /** Import (KMIP 2.0+): an object (a wrapped key, with keyWrappingData) under the identifier it was exported with. */
+  importObject(uniqueIdentifier: string, object: ObjectInput, options: CallOptions & ops.ImportOptions = {}): Promise<{ uniqueIdentifier: string }> {
+    return this.run(ops.importObject(uniqueIdentifier, object, options), options);
   }
 
   /** All attributes, or those named (friendly keys: 'cryptographicAlgorithm', 'name', 'x-Custom'). */

@@ -4,9 +4,10 @@ export { KmipBatch, MAX_BATCH_ITEMS, type BatchItemResult, type BatchOptions } f
 export * from './errors.js';
 export type { ServerAddress, ServerStatus } from './pool.js';
 export type { ErrorContinuation } from './messages.js';
-export type { ObjectInput, KeyObjectInput, CertificateInput, OpaqueObjectInput, RawObjectInput, ManagedObject } from './objects.js';
+export type { ObjectInput, KeyObjectInput, CertificateInput, OpaqueObjectInput, RawObjectInput, ManagedObject, KeyWrappingData } from './objects.js';
 export type {
   CreateResult, LocateFilter, LocateResult, CheckOptions, GetResult, GetAttributesResult, InstanceOptions, RevokeOptions, QueryResult,
+  GetOptions, KeyWrappingSpecification, ExportResult, ImportOptions,
 } from './ops.js';
 export type { Attributes, FriendlyValue, FriendlyStruct } from './values.js';
 export type {

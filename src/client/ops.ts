@@ -6,6 +6,7 @@ import { ItemType, type TtlvItem } from '../ttlv/types.js';
 import { KmipProtocolError } from './errors.js';
 import { protocolVersion, versionText, type VersionNumber } from './messages.js';
 import { objectItem, readObject, type ManagedObject, type ObjectInput } from './objects.js';
+import { cryptographicParametersItem, type CryptographicParameters } from './params.js';
 import {
   attributeName, attributeValues, fromItem, fromWireAttributes, keyOfName, keyOfTag, toItem, toWireAttributes, wireFromName, wireFromTag,
   type Attributes, type FriendlyValue, type WireAttribute,
@@ -208,20 +209,106 @@ export interface GetResult extends ManagedObject {
   uniqueIdentifier: string;
 }
 
-export function get(uid: string | undefined, o: { keyFormatType?: string }): OpSpec<GetResult> {
+/** Get or Export a key wrapped by another key the server holds (a Key Wrapping Specification). */
+export interface KeyWrappingSpecification {
+  /** The key to wrap with (a Symmetric Key or Public Key with the Wrap Key usage on the server). */
+  wrappingKeyUid: string;
+  /** Default 'Encrypt'. */
+  wrappingMethod?: string;
+  /** E.g. { blockCipherMode: 'NISTKeyWrap' } (RFC 3394), { blockCipherMode: 'AESKeyWrapPadding' } (RFC 5649),
+   *  { paddingMethod: 'OAEP', hashingAlgorithm: 'SHA_256' } for RSA. */
+  cryptographicParameters?: CryptographicParameters;
+  /** 'NoEncoding' (wrap the key material's bytes) or 'TTLVEncoding' (wrap its Key Value structure). */
+  encodingOption?: string;
+  /** Attributes to wrap along with the key (by name), where the server supports it. */
+  attributeNames?: readonly string[];
+}
+
+export interface GetOptions {
+  keyFormatType?: string;
+  keyWrappingSpecification?: KeyWrappingSpecification;
+}
+
+export function keyWrappingSpecificationItem(w: KeyWrappingSpecification): TtlvItem {
+  if (typeof w !== 'object' || w === null || typeof w.wrappingKeyUid !== 'string' || w.wrappingKeyUid === '') {
+    throw new TypeError('keyWrappingSpecification needs wrappingKeyUid (the wrapping key\'s unique identifier)');
+  }
+  return struct(Tag.KeyWrappingSpecification, compact([
+    toItem(Tag.WrappingMethod, ItemType.Enumeration, w.wrappingMethod ?? 'Encrypt'),
+    struct(Tag.EncryptionKeyInformation, compact([
+      text(Tag.UniqueIdentifier, w.wrappingKeyUid),
+      w.cryptographicParameters ? cryptographicParametersItem(w.cryptographicParameters) : undefined,
+    ])),
+    ...(w.attributeNames ?? []).map((n) => text(Tag.AttributeName, n)),
+    w.encodingOption !== undefined ? toItem(Tag.EncodingOption, ItemType.Enumeration, w.encodingOption) : undefined,
+  ]));
+}
+
+function getPayload(uid: string | undefined, o: GetOptions): TtlvItem[] {
+  return compact([
+    uidItem(uid),
+    o.keyFormatType ? toItem(Tag.KeyFormatType, ItemType.Enumeration, o.keyFormatType) : undefined,
+    o.keyWrappingSpecification ? keyWrappingSpecificationItem(o.keyWrappingSpecification) : undefined,
+  ]);
+}
+
+function objectOf(p: TtlvItem | undefined, operation: string): ManagedObject {
+  const ot = child(p, Tag.ObjectType);
+  if (!ot) throw new KmipProtocolError(`the ${operation} response has no Object Type`);
+  const objectType = fromItem(ot) as string;
+  // The object is the one structure that is not attributes (Export answers them too: 2.x Attributes, 1.4 Attribute).
+  const notObject = new Set<number>([Tag.ObjectType, Tag.UniqueIdentifier, Tag.Attributes, Tag.Attribute, Tag.TemplateAttribute]);
+  const item = read.struct(p)!.value.find((c) => !notObject.has(c.tag) && c.type === ItemType.Structure);
+  if (!item) throw new KmipProtocolError(`the ${operation} response has no object`);
+  return readObject(objectType, item);
+}
+
+export function get(uid: string | undefined, o: GetOptions): OpSpec<GetResult> {
   return {
     operation: 'Get',
     idempotent: true,
-    payload: () => compact([uidItem(uid), o.keyFormatType ? toItem(Tag.KeyFormatType, ItemType.Enumeration, o.keyFormatType) : undefined]),
-    parse: (p) => {
-      const uniqueIdentifier = uidOf(p, 'Get');
-      const ot = child(p, Tag.ObjectType);
-      if (!ot) throw new KmipProtocolError('the Get response has no Object Type');
-      const objectType = fromItem(ot) as string;
-      const item = read.struct(p)!.value.find((c) => c.tag !== Tag.ObjectType && c.tag !== Tag.UniqueIdentifier && c.type === ItemType.Structure);
-      if (!item) throw new KmipProtocolError('the Get response has no object');
-      return { uniqueIdentifier, ...readObject(objectType, item) };
-    },
+    payload: () => getPayload(uid, o),
+    parse: (p) => ({ uniqueIdentifier: uidOf(p, 'Get'), ...objectOf(p, 'Get') }),
+  };
+}
+
+export interface ExportResult extends GetResult {
+  attributes: Attributes;
+}
+
+/** Export (KMIP 2.0+): the object and its attributes, optionally wrapped, to Import elsewhere. */
+export function exportObject(uid: string | undefined, o: GetOptions): OpSpec<ExportResult> {
+  return {
+    operation: 'Export',
+    idempotent: true,
+    payload: () => getPayload(uid, o),
+    parse: (p) => ({ uniqueIdentifier: uidOf(p, 'Export'), ...objectOf(p, 'Export'), attributes: responseAttributes(p) }),
+  };
+}
+
+export interface ImportOptions {
+  /** Replace an object that already has this identifier (default: refuse). */
+  replaceExisting?: boolean;
+  /** 'NotWrapped' (unwrap on import) or 'AsRegistered' (keep the key as wrapped). */
+  keyWrapType?: string;
+  attributes?: Attributes;
+}
+
+/** Import (KMIP 2.0+): an object under the identifier it had where it was exported. */
+export function importObject(uid: string, object: ObjectInput, o: ImportOptions): OpSpec<{ uniqueIdentifier: string }> {
+  return {
+    operation: 'Import',
+    idempotent: false,
+    payload: (v) => compact([
+      text(Tag.UniqueIdentifier, uid),
+      toItem(Tag.ObjectType, ItemType.Enumeration, object.objectType),
+      o.replaceExisting !== undefined ? toItem(Tag.ReplaceExisting, ItemType.Boolean, o.replaceExisting) : undefined,
+      o.keyWrapType !== undefined ? toItem(Tag.KeyWrapType, ItemType.Enumeration, o.keyWrapType) : undefined,
+      // 1.4 Import takes repeated Attribute structures, not a Template-Attribute.
+      ...(v >= 20 ? [attributesItem(v, o.attributes)] : toWireAttributes(o.attributes).map((a) => attr1x(a))),
+      objectItem(object),
+    ]),
+    parse: (p) => ({ uniqueIdentifier: uidOf(p, 'Import') }),
   };
 }
 

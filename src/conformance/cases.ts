@@ -133,10 +133,11 @@ export interface Selection {
   patterns?: string[];
 }
 
-export const DEFAULT_PROFILES = ['BL', 'SKLC', 'SKFF', 'OMOS', 'SASED', 'TL'];
+export const DEFAULT_PROFILES = ['BL', 'SKLC', 'SKFF', 'OMOS', 'SASED', 'TL', 'CS-BC', 'CS-AC', 'CS-RNG', 'AKLC', 'QS'];
 export const DEFAULT_VERSIONS = ['1.0', '1.1', '1.2', '1.3', '1.4', '2.0', '2.1'];
 
-/** The default run: mandatory BL, SKLC, SKFF, OMOS, SASED, TL of 1.3-2.1 (BL exists in 2.1 only; 3.0 drafts are
+/** The default run: mandatory BL, SKLC, SKFF, OMOS, SASED, TL and the cryptographic profiles (Basic and Advanced
+ *  Cryptographic, RNG, Asymmetric Key Lifecycle, Quantum Safe) of 1.3-2.1 (BL exists in 2.1 only; 3.0 drafts are
  *  opt-in), and the 1.0-1.2 files of the same profiles (v1.0/profiles, v1.x/ovh-kmip-go). */
 export const DEFAULT_SELECTION: Selection = {
   profiles: DEFAULT_PROFILES,

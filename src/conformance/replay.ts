@@ -85,7 +85,11 @@ export async function replayCase(loaded: LoadedCase, target: Target, opts: Repla
   const result = (status: Verdict, reason: string, step?: number, difference?: Difference): FileResult => ({
     file: info.file, status, reason, step, difference, steps: steps.length, ms: Date.now() - started,
   });
-  const looseRules = errataFor(info.file).flatMap((e) => e.loose ?? []);
+  const errata = errataFor(info.file);
+  // A file no server that follows the spec can pass is reported, with the evidence, instead of replayed.
+  const unsound = errata.find((e) => e.unsound);
+  if (unsound) return result('NOT-SUPPORTED', `unsound test case (erratum ${unsound.id}): ${unsound.defect}`);
+  const looseRules = errata.flatMap((e) => e.loose ?? []);
   const b = opts.bindings ?? new Bindings();
   let conn: KmipConnection;
   try {

@@ -1,5 +1,5 @@
 // Which implementation the crypto wrappers use: the Rust addon when it loaded and has the crypto
-// exports, node:crypto (and @noble/post-quantum for ML-KEM and ML-DSA) otherwise. KMIPKIT_NATIVE=off forces the
+// exports, node:crypto (and @noble/post-quantum for ML-KEM, ML-DSA and SLH-DSA) otherwise. KMIPKIT_NATIVE=off forces the
 // fallback; KMIPKIT_NATIVE=require makes a missing or stale addon an error here too.
 import { codecInfo, nativeBinding } from '../ttlv/native.js';
 
@@ -34,6 +34,15 @@ export interface NativeCryptoBinding {
   mlDsaKeygenInto(level: number, seed: Uint8Array, pk: Uint8Array, sk: Uint8Array): void;
   mlDsaSignInto(level: number, sk: Uint8Array, msg: Uint8Array, sig: Uint8Array): void;
   mlDsaVerify(level: number, pk: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean;
+  /** SLH-DSA (FIPS 205), parameter set by name ('SHA2-128f' …); an empty seed means a random key. */
+  slhDsaKeygenInto(param: string, seed: Uint8Array, pk: Uint8Array, sk: Uint8Array): void;
+  /** An empty optRand means hedged signing with fresh random bytes. */
+  slhDsaSignInto(param: string, sk: Uint8Array, msg: Uint8Array, ctx: Uint8Array, optRand: Uint8Array, sig: Uint8Array): void;
+  slhDsaVerify(param: string, pk: Uint8Array, msg: Uint8Array, ctx: Uint8Array, sig: Uint8Array): boolean;
+  /** slhDsaSignInto on the libuv pool, resolving to a new signature buffer. */
+  slhDsaSign(param: string, sk: Uint8Array, msg: Uint8Array, ctx: Uint8Array, optRand: Uint8Array): Promise<Buffer>;
+  /** slhDsaKeygenInto on the libuv pool, resolving to the secret key (its second half is the public key). */
+  slhDsaKeygen(param: string, seed: Uint8Array): Promise<Buffer>;
 }
 
 function probe(): NativeCryptoBinding | undefined {

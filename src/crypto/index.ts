@@ -3,4 +3,5 @@ export { AesGcm, GCM_NONCE_BYTES, type AesGcmOptions } from './aes.js';
 export { AesKeyWrap, type AesKeyWrapOptions } from './keywrap.js';
 export { MlDsa, type MlDsaLevel } from './mldsa.js';
 export { MlKem, type MlKemLevel } from './mlkem.js';
+export { SlhDsa, SLH_DSA_PARAMS, type SlhDsaParam, type SlhDsaSignOptions, type SlhDsaVerifyOptions } from './slhdsa.js';
 export { defaultCryptoBackend, type CryptoBackend } from './backend.js';

@@ -2,11 +2,25 @@
 // SubjectPublicKeyInfo) into
 // node:crypto, and the Get-side conversions between those formats. Key material never reaches an error.
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { KeyFormatType, ResultReason, Tag } from '../dict/index.js';
+import { HashingAlgorithm as Hash, KeyFormatType, ResultReason, Tag } from '../dict/index.js';
+import { decode } from '../ttlv/index.js';
 import { ItemType, type StructureItem, type TtlvItem } from '../ttlv/types.js';
 import { KmipError } from './errors.js';
 import { bytes, child, enm, read, struct } from './items.js';
-import { keyBlockOf } from './objects.js';
+import { keyBlockOf, wipe } from './objects.js';
+
+/** The digests RSA-OAEP and the signature operations offer (Hashing Algorithm -> node:crypto name, output bytes). */
+export const DIGESTS: Readonly<Record<number, { name: string; bytes: number }>> = {
+  [Hash.SHA_1]: { name: 'sha1', bytes: 20 },
+  [Hash.SHA_224]: { name: 'sha224', bytes: 28 },
+  [Hash.SHA_256]: { name: 'sha256', bytes: 32 },
+  [Hash.SHA_384]: { name: 'sha384', bytes: 48 },
+  [Hash.SHA_512]: { name: 'sha512', bytes: 64 },
+  [Hash.SHA3_224]: { name: 'sha3-224', bytes: 28 },
+  [Hash.SHA3_256]: { name: 'sha3-256', bytes: 32 },
+  [Hash.SHA3_384]: { name: 'sha3-384', bytes: 48 },
+  [Hash.SHA3_512]: { name: 'sha3-512', bytes: 64 },
+};
 
 const PUBLIC_FORMATS = new Set<number>([KeyFormatType.PKCS_1, KeyFormatType.X_509]);
 const PRIVATE_FORMATS = new Set<number>([KeyFormatType.PKCS_1, KeyFormatType.PKCS_8, KeyFormatType.ECPrivateKey]);
@@ -38,6 +52,21 @@ export function keyObjectOf(body: StructureItem): KeyObject {
     return createPublicKey({ key, format: 'der', type: m.format === KeyFormatType.PKCS_1 ? 'pkcs1' : 'spki' });
   } catch {
     throw new KmipError(ResultReason.CryptographicFailure, 'the key material does not parse');
+  }
+}
+
+/**
+ * The stored material of a Public or Private Key (its encoded body) as a KeyObject. The buffer and the
+ * decoded body are zeroed; a missing material is Key Value Not Present.
+ */
+export function keyObjectOfStored(material: Uint8Array | null | undefined): KeyObject {
+  if (!material) throw new KmipError(ResultReason.KeyValueNotPresent, 'the key holds no material');
+  const body = decode(material) as StructureItem;
+  material.fill(0);
+  try {
+    return keyObjectOf(body);
+  } finally {
+    wipe(body);
   }
 }
 

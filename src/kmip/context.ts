@@ -28,6 +28,9 @@ export interface ServerState {
   log(event: Record<string, unknown>): void;
   /** Attributes an "all attributes" answer leaves out (EngineOptions.omitFromAllAttributes). */
   readonly omitFromAll: ReadonlySet<string>;
+  /** KMIP 3.0 (draft) algorithms and operations are served (EngineOptions.kmip30Algorithms); optional so
+   *  that a state built without it means off. */
+  readonly kmip30Algorithms?: boolean;
 }
 
 export function makeContext(base: Omit<OpContext, 'v'>): OpContext {
@@ -37,9 +40,10 @@ export function makeContext(base: Omit<OpContext, 'v'>): OpContext {
   return ctx;
 }
 
-/** The wrong-state result of the negotiated version: 1.x had no Wrong Key Lifecycle State. */
+/** The wrong-state result of the negotiated version: Wrong Key Lifecycle State from 2.1; 1.x has none, and
+ *  the 2.0 error tables and test cases answer Permission Denied (the convention of ops/usable.ts). */
 export function wrongState(ctx: OpContext, message: string): KmipError {
-  return new KmipError(ctx.v >= 20 ? ResultReason.WrongKeyLifecycleState : ResultReason.PermissionDenied, message);
+  return new KmipError(ctx.v >= 21 ? ResultReason.WrongKeyLifecycleState : ResultReason.PermissionDenied, message);
 }
 
 /** The Unique Identifier of a payload, or the batch's ID Placeholder when the payload omits it. */

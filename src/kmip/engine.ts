@@ -22,6 +22,10 @@ import { reKey } from './ops/rekey.js';
 import { decrypt, encrypt, hash, mac, macVerify, rngSeed } from './ops/crypto.js';
 import { createKeyPair, reKeyKeyPair } from './ops/keypair.js';
 import { sign, signatureVerify } from './ops/sign.js';
+import { exportObject, importObject, setEndpointRole } from './ops/exchange.js';
+import { deriveKey } from './ops/derive.js';
+import { decapsulate, encapsulate } from './ops/kem.js';
+import { OP_DECAPSULATE, OP_ENCAPSULATE } from './pqc.js';
 
 export interface EngineOptions {
   store: Store;
@@ -41,6 +45,9 @@ export interface EngineOptions {
    *  Get Attribute List); asked for by name they are still returned. For clients that cannot decode
    *  attributes newer than they are (see `pykmipOmissions`). */
   omitFromAllAttributes?: readonly string[];
+  /** Serve the KMIP 3.0 (draft) post-quantum algorithms (ML-KEM, ML-DSA, SLH-DSA) and the Encapsulate and
+   *  Decapsulate operations, whose code points are not final (see src/kmip/pqc.ts). Default off. */
+  kmip30Algorithms?: boolean;
 }
 
 type OpFn = (ctx: OpContext, payload: TtlvItem | undefined) => Promise<TtlvItem[]> | TtlvItem[];
@@ -49,6 +56,8 @@ interface OpDef {
   fn: OpFn;
   /** First protocol version (major*10+minor) that has the operation. */
   since: number;
+  /** A KMIP 3.0 (draft) operation: performed and advertised only with EngineOptions.kmip30Algorithms. */
+  kmip30?: boolean;
 }
 
 const requirePayload = (fn: (ctx: OpContext, p: TtlvItem) => Promise<TtlvItem[]>): OpFn => (ctx, p) => {
@@ -77,7 +86,7 @@ const OPS = new Map<number, OpDef>([
   [Operation.Destroy, { fn: destroy, since: 10 }],
   [Operation.Archive, { fn: archive, since: 10 }],
   [Operation.Recover, { fn: recover, since: 10 }],
-  [Operation.Query, { fn: (ctx, p) => query(ctx, p, operationsFor(ctx.v)), since: 10 }],
+  [Operation.Query, { fn: (ctx, p) => query(ctx, p, operationsFor(ctx.v, ctx.server.kmip30Algorithms)), since: 10 }],
   [Operation.DiscoverVersions, { fn: discoverVersions, since: 11 }],
   [Operation.RNGRetrieve, { fn: rngRetrieve, since: 12 }],
   [Operation.RNGSeed, { fn: rngSeed, since: 12 }],
@@ -86,15 +95,22 @@ const OPS = new Map<number, OpDef>([
   [Operation.MAC, { fn: mac, since: 12 }],
   [Operation.MACVerify, { fn: macVerify, since: 12 }],
   [Operation.Hash, { fn: hash, since: 12 }],
+  [Operation.Export, { fn: exportObject, since: 14 }],
+  [Operation.Import, { fn: importObject, since: 14 }],
+  [Operation.DeriveKey, { fn: deriveKey, since: 10 }],
   [Operation.Log, { fn: log, since: 20 }],
   [Operation.SetAttribute, { fn: setAttribute, since: 20 }],
   [Operation.AdjustAttribute, { fn: adjustAttribute, since: 20 }],
-  [Operation.Interop, { fn: interop, since: 21 }],
+  [Operation.SetEndpointRole, { fn: setEndpointRole, since: 20 }],
+  [Operation.Interop, { fn: interop, since: 20 }], // KMIP 2.0 §6.1.25
+  // KMIP 3.0 draft code points (src/kmip/pqc.ts): only with EngineOptions.kmip30Algorithms, in 2.x messages.
+  [OP_ENCAPSULATE, { fn: encapsulate, since: 20, kmip30: true }],
+  [OP_DECAPSULATE, { fn: decapsulate, since: 20, kmip30: true }],
 ]);
 
 /** The operations the server performs at protocol version v (what Query advertises). */
-export function operationsFor(v: number): number[] {
-  return [...OPS].filter(([, d]) => d.since <= v).map(([op]) => op);
+export function operationsFor(v: number, kmip30 = false): number[] {
+  return [...OPS].filter(([, d]) => d.since <= v && (kmip30 || !d.kmip30)).map(([op]) => op);
 }
 
 const enumName = (enumeration: string, v: number | undefined): string | undefined =>
@@ -122,6 +138,7 @@ export function createEngine(options: EngineOptions): MessageHandler {
     serverName: options.serverName ?? 'kmipkit',
     log: logEvent,
     omitFromAll: new Set(options.omitFromAllAttributes ?? []),
+    kmip30Algorithms: options.kmip30Algorithms ?? false,
   };
 
   async function authenticated(msg: RequestMessage): Promise<boolean> {
@@ -146,7 +163,7 @@ export function createEngine(options: EngineOptions): MessageHandler {
   // batch, or an optimistic first run (see runBatch).
   async function runItem(ctx: OpContext, tx: StoreTx, op: number, payload: TtlvItem | undefined, savepoint: boolean): Promise<TtlvItem[]> {
     const def = OPS.get(op);
-    if (!def || def.since > ctx.v) throw new KmipError(ResultReason.OperationNotSupported, `operation ${op} is not supported at ${ctx.version.major}.${ctx.version.minor}`);
+    if (!def || def.since > ctx.v || (def.kmip30 && !ctx.server.kmip30Algorithms)) throw new KmipError(ResultReason.OperationNotSupported, `operation ${op} is not supported at ${ctx.version.major}.${ctx.version.minor}`);
     return savepoint ? tx.savepoint(async () => def.fn(ctx, payload)) : def.fn(ctx, payload);
   }
 

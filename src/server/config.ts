@@ -18,7 +18,7 @@ export interface ServeConfig {
   /** Absolute paths; omitted: development certificates in dataDir/certs. */
   tls?: { ca: string; cert: string; key: string };
   limits: Partial<TransportLimits>;
-  compatibility: { basicAuthenticationSuite: boolean; pykmip: boolean };
+  compatibility: { basicAuthenticationSuite: boolean; pykmip: boolean; kmip30Algorithms: boolean };
   /** Username and Password credentials required on every request (scrypt hashes; file only). */
   credentials: { username: string; passwordHash: string }[];
   /** The file that was read, if any. */
@@ -31,6 +31,8 @@ export interface ConfigFlags {
   port?: string | number;
   host?: string;
   memory?: boolean;
+  /** --kmip30-algorithms: compatibility.kmip30Algorithms on. */
+  kmip30Algorithms?: boolean;
 }
 
 export type ConfigErrorCode =
@@ -76,7 +78,7 @@ const LIMIT_RANGES: Record<keyof TransportLimits, [number, number]> = {
   maxConnections: [1, MAX_MAX_CONNECTIONS],
   maxMessageSize: [MIN_MESSAGE_SIZE, CODEC_MAX_MESSAGE_SIZE],
 };
-const COMPAT_KEYS = ['basicAuthenticationSuite', 'pykmip'] as const;
+const COMPAT_KEYS = ['basicAuthenticationSuite', 'pykmip', 'kmip30Algorithms'] as const;
 
 /** One layer: what it sets, already validated and with paths made absolute. */
 interface Layer {
@@ -86,7 +88,7 @@ interface Layer {
   store?: 'sqlite' | 'memory';
   tls?: Partial<Record<(typeof TLS_KEYS)[number], string>>;
   limits?: Partial<TransportLimits>;
-  compatibility?: { basicAuthenticationSuite?: boolean; pykmip?: boolean };
+  compatibility?: { basicAuthenticationSuite?: boolean; pykmip?: boolean; kmip30Algorithms?: boolean };
   credentials?: { username: string; passwordHash: string }[];
 }
 
@@ -231,6 +233,7 @@ export const ENV_VARS = {
   KMIPKIT_MAX_CONNECTIONS: 'limits.maxConnections',
   KMIPKIT_BASIC_AUTH_SUITE: 'compatibility.basicAuthenticationSuite',
   KMIPKIT_PYKMIP_COMPAT: 'compatibility.pykmip',
+  KMIPKIT_KMIP30_ALGORITHMS: 'compatibility.kmip30Algorithms',
   KMIPKIT_CONFIG: '(the configuration file)',
 } as const;
 
@@ -254,6 +257,7 @@ function envLayer(env: NodeJS.ProcessEnv, cwd: string): Layer {
   const compat: NonNullable<Layer['compatibility']> = {};
   if ((v = get('KMIPKIT_BASIC_AUTH_SUITE')) !== undefined) compat.basicAuthenticationSuite = bool(v, 'KMIPKIT_BASIC_AUTH_SUITE', 'basicAuthenticationSuite');
   if ((v = get('KMIPKIT_PYKMIP_COMPAT')) !== undefined) compat.pykmip = bool(v, 'KMIPKIT_PYKMIP_COMPAT', 'pykmip');
+  if ((v = get('KMIPKIT_KMIP30_ALGORITHMS')) !== undefined) compat.kmip30Algorithms = bool(v, 'KMIPKIT_KMIP30_ALGORITHMS', 'kmip30Algorithms');
   if (Object.keys(compat).length > 0) layer.compatibility = compat;
   return layer;
 }
@@ -264,6 +268,7 @@ function flagLayer(flags: ConfigFlags, cwd: string): Layer {
   if (flags.port !== undefined) layer.port = int(flags.port, '--port', 'port', 0, 65535);
   if (flags.dataDir !== undefined) layer.dataDir = resolve(cwd, str(flags.dataDir, '--data-dir', 'data directory'));
   if (flags.memory) layer.store = 'memory';
+  if (flags.kmip30Algorithms) layer.compatibility = { kmip30Algorithms: true };
   return layer;
 }
 
@@ -303,6 +308,7 @@ export function loadConfig(flags: ConfigFlags = {}, opts: { env?: NodeJS.Process
     compatibility: {
       basicAuthenticationSuite: merge('compatibility').basicAuthenticationSuite ?? false,
       pykmip: merge('compatibility').pykmip ?? false,
+      kmip30Algorithms: merge('compatibility').kmip30Algorithms ?? false,
     },
     credentials: pick('credentials') ?? [],
     configFile,

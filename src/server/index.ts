@@ -49,6 +49,10 @@ export interface ServerOptions {
     /** Serve PyKMIP clients (0.10, 0.11): "all attributes" answers leave out the standard attributes
      *  its decoder raises on (see `pykmipOmissions`); asked for by name they are still returned. */
     pykmip?: boolean;
+    /** Serve the KMIP 3.0 (draft) post-quantum algorithms (ML-KEM, ML-DSA, SLH-DSA) and the Encapsulate
+     *  and Decapsulate operations. Their code points are not final, so they are off by default: a request
+     *  naming them is refused as an unknown value or operation. */
+    kmip30Algorithms?: boolean;
   };
   /** Username and Password credentials every request must carry, on top of the client certificate
    *  (a second factor). Entries hold `passwordHash` (see `hashPassword`) or, for tests, `password`. */
@@ -146,6 +150,7 @@ export async function createServer(options: ServerOptions = {}): Promise<KmipSer
       store,
       log: options.log,
       omitFromAllAttributes: options.compatibility?.pykmip ? pykmipOmissions() : undefined,
+      kmip30Algorithms: options.compatibility?.kmip30Algorithms ?? false,
       verifyCredential,
     });
     transport = await startTransport(

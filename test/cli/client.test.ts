@@ -1,5 +1,6 @@
 // The client subcommands as a user runs them: `kmipkit <command>` child processes against a real server
 // (mutual TLS, a real port, a SQLite file) whose data directory holds the certificates --data-dir reads.
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -238,5 +239,59 @@ describe('kmipkit client commands', () => {
     const badConfig = await kmipkit(['versions', '--config', bad]);
     expect(badConfig.code).toBe(1);
     expect(badConfig.err).toMatch(/unknown key "server"/);
+  });
+});
+
+describe('kmipkit key wrapping from the command line', () => {
+  // RFC 3394's default IV: node:crypto's id-aes256-wrap, the independent implementation the bytes are checked with.
+  const IV = Buffer.from('A6A6A6A6A6A6A6A6', 'hex');
+  const kwWrap = (kek: Buffer, key: Buffer) => {
+    const c = createCipheriv('id-aes256-wrap', kek, IV);
+    return Buffer.concat([c.update(key), c.final()]);
+  };
+  const kwUnwrap = (kek: Buffer, wrapped: Buffer) => {
+    const d = createDecipheriv('id-aes256-wrap', kek, IV);
+    return Buffer.concat([d.update(wrapped), d.final()]);
+  };
+
+  it('get --wrap-with writes the wrapped key; register --wrapped-by has the server unwrap a key wrapped elsewhere; --keep-wrapped stores it as given', async () => {
+    const kek = randomBytes(32);
+    const kekFile = join(tmp, 'kek.bin');
+    writeFileSync(kekFile, kek, { mode: 0o600 });
+    const kekId = json(await cli(['register', '--type', 'symmetric-key', '--in', kekFile, '--usage', 'wrap-key,unwrap-key', '--json'])).uniqueIdentifier as string;
+    expect((await cli(['activate', kekId])).code).toBe(0);
+
+    // Out: the server wraps (RFC 3394, No Encoding) and node:crypto unwraps to the key a plain get writes.
+    const id = json(await cli(['create', '--usage', 'encrypt,decrypt', '--json'])).uniqueIdentifier as string;
+    const plainFile = join(tmp, 'plain.key');
+    const wrappedFile = join(tmp, 'wrapped.key');
+    expect((await cli(['get', id, '--out', plainFile])).code).toBe(0);
+    const got = json(await cli(['get', id, '--wrap-with', kekId, '--out', wrappedFile, '--json']));
+    expect(got).toMatchObject({ uniqueIdentifier: id, bytes: 40, wrappedBy: kekId, wrapMode: 'aes-kw' });
+    expect(mode(wrappedFile)).toBe(0o600);
+    expect(kwUnwrap(kek, readFileSync(wrappedFile))).toEqual(readFileSync(plainFile));
+
+    // In (bring your own key): wrapped by node:crypto, unwrapped by the server, read back in the clear.
+    const mine = randomBytes(32);
+    const mineFile = join(tmp, 'mine.wrapped');
+    writeFileSync(mineFile, kwWrap(kek, mine), { mode: 0o600 });
+    const imported = json(await cli(['register', '--type', 'symmetric-key', '--in', mineFile, '--wrapped-by', kekId, '--json']));
+    expect(imported).toMatchObject({ objectType: 'SymmetricKey', wrapped: false });
+    const back = json(await cli(['get', imported.uniqueIdentifier as string, '--print', 'hex', '--json']));
+    expect(back).toMatchObject({ cryptographicLength: 256, bytes: 32, material: mine.toString('hex') });
+
+    // --keep-wrapped: Register stores the wrapped bytes as given.
+    const kept = json(await cli(['register', '--type', 'symmetric-key', '--in', mineFile, '--wrapped-by', kekId, '--keep-wrapped', '--json']));
+    expect(kept.wrapped).toBe(true);
+    const keptBack = json(await cli(['get', kept.uniqueIdentifier as string, '--print', 'hex', '--json']));
+    expect(keptBack.material).toBe(readFileSync(mineFile).toString('hex'));
+
+    // Usage errors (exit 1) before anything is sent.
+    const bad = await cli(['get', id, '--wrap-mode', 'aes-kw']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/--wrap-mode goes with --wrap-with/);
+    const badMode = await cli(['get', id, '--wrap-with', kekId, '--wrap-mode', 'rot13']);
+    expect(badMode.code).toBe(1);
+    expect(badMode.err).toMatch(/expected aes-kw, aes-kwp, rsa-oaep, rsa-oaep-sha256/);
   });
 });

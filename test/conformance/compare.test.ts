@@ -7,7 +7,7 @@ import { DEFAULT_SELECTION, loadCase, selectCases, TESTCASES, type Step } from '
 import { compareResponse, child } from '../../src/conformance/compare.js';
 import { applyErrata } from '../../src/conformance/errata.js';
 import { Bindings, classify, prepareRequest } from '../../src/conformance/placeholders.js';
-import { notSupported, recordGenerated } from '../../src/conformance/replay.js';
+import { notSupported, recordGenerated, runCase } from '../../src/conformance/replay.js';
 import { Tag } from '../../src/dict/index.js';
 import { ItemType, type StructureItem, type TtlvItem } from '../../src/ttlv/types.js';
 
@@ -173,12 +173,26 @@ describe('NOT-SUPPORTED', () => {
 });
 
 describe('selection, errata and file forms', () => {
-  it('the default selection: mandatory BL/SKLC/SKFF/OMOS/SASED/TL, 1.0 to 2.1, profiles and ovh-kmip-go', () => {
+  it('the default selection: mandatory BL/SKLC/SKFF/OMOS/SASED/TL and CS-BC/CS-AC/CS-RNG/AKLC/QS, 1.0 to 2.1, profiles and ovh-kmip-go', () => {
     const cases = selectCases(DEFAULT_SELECTION);
-    expect(cases.length).toBe(182);
-    expect(cases.every((c) => c.mandatory && ['BL', 'SKLC', 'SKFF', 'OMOS', 'SASED', 'TL'].includes(c.profile!))).toBe(true);
+    expect(cases.length).toBe(369);
+    const lifecycle = ['BL', 'SKLC', 'SKFF', 'OMOS', 'SASED', 'TL'];
+    const crypto = ['CS-BC', 'CS-AC', 'CS-RNG', 'AKLC', 'QS'];
+    expect(cases.every((c) => c.mandatory && [...lifecycle, ...crypto].includes(c.profile!))).toBe(true);
+    expect(cases.filter((c) => lifecycle.includes(c.profile!))).toHaveLength(182);
+    expect(cases.every((c) => !c.file.startsWith('v3.0/'))).toBe(true);
+    expect(new Set(cases.filter((c) => c.profile === 'QS').map((c) => c.version))).toEqual(new Set(['2.0', '2.1']));
     expect(new Set(cases.filter((c) => c.profile === 'BL').map((c) => c.version))).toEqual(new Set(['2.1']));
     expect(cases.some((c) => c.file === 'v1.0/ovh-kmip-go/TL_M_1_10_tape_library_config.xml')).toBe(true);
+  });
+
+  it('an unsound file (erratum E8) is reported NOT-SUPPORTED with its evidence and never replayed', async () => {
+    const [c] = selectCases({ patterns: ['v1.2/ovh-kmip-go/CS_BC_M_7_12_Encrypt_with_All_Fields.xml'] });
+    // A target nothing listens on: replaying would FAIL with a connection error.
+    const nowhere = { name: 'nowhere', host: '127.0.0.1', port: 1, ca: '', cert: '', key: '', close: async () => {} };
+    const r = await runCase(c, nowhere);
+    expect(r.status).toBe('NOT-SUPPORTED');
+    expect(r.reason).toMatch(/^unsound test case \(erratum E8-cs-bc-m-7-12-never-issued-correlation\): .*Correlation Value/);
   });
 
   it('filters by profile and version, and takes globs', () => {

@@ -3,7 +3,7 @@
 // RFC 4493) with the vectors' own public keys registered; agreement with node:crypto on random data;
 // the usage-mask and lifecycle-state rules; and bad input answered with the right Result Reason.
 import { createCipheriv, createHash, createHmac, randomBytes, randomInt } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   BlockCipherMode as Mode, CryptographicAlgorithm as Alg, CryptographicUsageMask as Mask, HashingAlgorithm as HashAlg, KeyFormatType, ObjectType,
   Operation as Op, PaddingMethod as Pad, ResultReason as RR, ResultStatus as RS, RevocationReasonCode, SecretDataType, State, Tag, ValidityIndicator,
@@ -11,6 +11,9 @@ import {
 import type { TtlvItem } from '../../src/ttlv/index.js';
 import { bool, bytes, date, long } from '../../src/kmip/items.js';
 import { child, enm, int, read, struct, testEngine, text, uidIn } from '../helpers/kmip.js';
+import { MultipartError, MultipartStore, type StreamState } from '../../src/kmip/crypto/multipart.js';
+import { CipherStream, CmacStream, OFF_LOOP_BYTES, decrypt as symDecrypt, encrypt as symEncrypt } from '../../src/kmip/crypto/symmetric.js';
+import { defaultCryptoBackend } from '../../src/crypto/backend.js';
 
 const V21 = [2, 1] as const;
 const V14 = [1, 4] as const;
@@ -49,6 +52,8 @@ interface KeyOpts {
   keyParams?: Params;
   /** More attributes, by name and 2.x item. */
   attrs?: [string, TtlvItem][];
+  /** The Key Block's Cryptographic Length (default: the material's bits; null: left out). */
+  lengthBits?: number | null;
 }
 
 /** Registers a Symmetric Key (Raw) with the given material; Active unless told otherwise. */
@@ -59,7 +64,7 @@ async function key(e: Engine, v: V, material: Uint8Array, algorithm: number, opt
       enm(Tag.KeyFormatType, KeyFormatType.Raw),
       struct(Tag.KeyValue, [bytes(Tag.KeyMaterial, Uint8Array.from(material))]),
       enm(Tag.CryptographicAlgorithm, algorithm),
-      int(Tag.CryptographicLength, material.length * 8),
+      opts.lengthBits === null ? undefined : int(Tag.CryptographicLength, opts.lengthBits ?? material.length * 8),
     ]),
   ]);
   const attrs =
@@ -492,14 +497,16 @@ for (const v of VERSIONS) describe(`bad input at KMIP ${v.join('.')}`, () => {
     // Without a Padding Method, CBC pads nothing: the data must be whole blocks.
     expect(await reason(e, v, Op.Encrypt, payload(uid, { p: { mode: Mode.CBC }, data: msg, iv }))).toBe(RR.InvalidField);
     expect(await reason(e, v, Op.Encrypt, payload(uid, { p: { mode: Mode.CBC, padding: Pad.None }, data: msg, iv }))).toBe(RR.InvalidField);
-    expect(await reason(e, v, Op.Encrypt, payload(uid, { p: { mode: Mode.XTS }, data: msg, iv }))).toBe(RR.FeatureNotSupported);
+    expect(await reason(e, v, Op.Encrypt, payload(uid, { p: { mode: Mode.OFB }, data: msg, iv }))).toBe(RR.FeatureNotSupported);
+    // XTS takes a double-length key (two AES keys): a 128-bit key is refused.
+    expect(await reason(e, v, Op.Encrypt, payload(uid, { p: { mode: Mode.XTS }, data: msg, iv }))).toBe(RR.InvalidField);
     expect(await reason(e, v, Op.Encrypt, payload(uid, { p: { mode: Mode.CBC, padding: Pad.OAEP }, data: msg, iv }))).toBe(RR.FeatureNotSupported);
     expect(await reason(e, v, Op.Encrypt, payload(uid, { data: msg, iv }))).toBe(two ? RR.BadCryptographicParameters : RR.InvalidField); // AES needs a mode
     expect(await reason(e, v, Op.Encrypt, payload(uid, { p: { mode: Mode.GCM, tagLength: 3 }, data: msg, iv: iv.subarray(0, 12) }))).toBe(two ? RR.BadCryptographicParameters : RR.InvalidField);
     expect(await reason(e, v, Op.Encrypt, payload(uid, { p: { ...cbc, algorithm: Alg.DES3 }, data: msg, iv }))).toBe(two ? RR.BadCryptographicParameters : RR.InvalidField);
-    // Multi-part streams are not supported.
-    expect(await reason(e, v, Op.Encrypt, payload(uid, { p: cbc, data: msg, iv, extra: [bool(Tag.InitIndicator, true)] }))).toBe(RR.FeatureNotSupported);
-    expect(await reason(e, v, Op.Encrypt, payload(uid, { p: cbc, data: msg, iv, extra: [bytes(Tag.CorrelationValue, Buffer.from('x'))] }))).toBe(RR.FeatureNotSupported);
+    // Multi-part: a Correlation Value nobody opened; Init with a Correlation Value.
+    expect(await reason(e, v, Op.Encrypt, payload(uid, { p: cbc, data: msg, iv, extra: [bytes(Tag.CorrelationValue, Buffer.from('x'))] }))).toBe(two ? RR.InvalidCorrelationValue : RR.ItemNotFound);
+    expect(await reason(e, v, Op.Encrypt, payload(uid, { p: cbc, data: msg, iv, extra: [bytes(Tag.CorrelationValue, Buffer.from('x')), bool(Tag.InitIndicator, true)] }))).toBe(RR.InvalidField);
     // Decrypt: bad padding and a wrong length are Cryptographic Failure; a GCM tag is required.
     const c = createCipheriv('aes-128-cbc', k, iv);
     c.setAutoPadding(false);
@@ -526,5 +533,499 @@ for (const v of VERSIONS) describe(`bad input at KMIP ${v.join('.')}`, () => {
     expect(r.items[0].reason).toBe(RR.CryptographicFailure);
     const m = r.items[0].message ?? '';
     expect(m).not.toMatch(/5a5a|3333|WlpaWl/i);
+  });
+});
+
+// XTS-AES: IEEE Std 1619-2007 Annex B test vectors 2 (XTS-AES-128, 32 bytes), 10 (XTS-AES-256: the
+// first 32 bytes of its 512-byte data unit, which do not depend on the rest) and 18 (XTS-AES-128,
+// 20 bytes: ciphertext stealing). The key is Key1 || Key2; the tweak is the data unit sequence number,
+// little-endian in 16 bytes, sent as the IV/Counter/Nonce.
+const XTS: { name: string; key: Buffer; tweak: Buffer; p: Buffer; c: Buffer }[] = [
+  { name: 'vector 2', key: Buffer.concat([Buffer.alloc(16, 0x11), Buffer.alloc(16, 0x22)]), tweak: hex('33333333330000000000000000000000'), p: Buffer.alloc(32, 0x44), c: hex('c454185e6a16936e39334038acef838bfb186fff7480adc4289382ecd6d394f0') },
+  {
+    name: 'vector 10 (first two blocks)',
+    key: hex('2718281828459045235360287471352662497757247093699959574966967627 3141592653589793238462643383279502884197169399375105820974944592'),
+    tweak: hex('ff000000000000000000000000000000'),
+    p: Buffer.from(Array.from({ length: 32 }, (_, i) => i)),
+    c: hex('1c3b3a102f770386e4836c99e370cf9bea00803f5e482357a4ae12d414a3e63b'),
+  },
+  { name: 'vector 18', key: hex('fffefdfcfbfaf9f8f7f6f5f4f3f2f1f0 bfbebdbcbbbab9b8b7b6b5b4b3b2b1b0'), tweak: hex('9a785634120000000000000000000000'), p: hex('000102030405060708090a0b0c0d0e0f10111213'), c: hex('9d84c813f719aa2c7be3f66171c7c5c2edbf9dac') },
+];
+
+// Triple DES: NIST SP 800-67 Rev. 1 Appendix B, TDEA ECB with three keys (the plaintext's "qufck" is the standard's own).
+const TDEA_KEY = hex('0123456789ABCDEF 23456789ABCDEF01 456789ABCDEF0123');
+const TDEA_P = Buffer.from('The qufck brown fox jump');
+const TDEA_C = hex('A826FD8CE53B855F CCE21C8112256FE6 68D5C05DD9B6B900');
+
+for (const v of VERSIONS) describe(`XTS-AES and Triple DES at KMIP ${v.join('.')}`, () => {
+  const two = v[0] === 2;
+  it('IEEE 1619 XTS-AES vectors 2, 10 and 18 encrypt to the published ciphertext and decrypt back', async () => {
+    const e = await testEngine();
+    for (const t of XTS) {
+      const uid = await key(e, v, t.key, Alg.AES);
+      const p: Params = { mode: Mode.XTS };
+      const out = await encrypt(e, v, uid, { p, data: t.p, iv: t.tweak });
+      expect(out.data.toString('hex'), t.name).toBe(t.c.toString('hex'));
+      expect(out.iv).toBeUndefined();
+      expect((await decrypt(e, v, uid, { p, data: t.c, iv: t.tweak })).equals(t.p), t.name).toBe(true);
+    }
+  });
+
+  it('XTS: random lengths agree with node:crypto; short data, a bad tweak, padding and equal key halves are refused', async () => {
+    const e = await testEngine();
+    for (const bits of [256, 512]) {
+      const k = randomBytes(bits / 8);
+      const uid = await key(e, v, k, Alg.AES);
+      const tweak = randomBytes(16);
+      const plain = randomBytes(randomInt(16, 200));
+      const c = createCipheriv(`aes-${bits / 2}-xts`, k, tweak);
+      const out = await encrypt(e, v, uid, { p: { mode: Mode.XTS }, data: plain, iv: tweak });
+      expect(out.data.equals(Buffer.concat([c.update(plain), c.final()]))).toBe(true);
+      // Random IV: the server picks the tweak and returns it.
+      const r = await encrypt(e, v, uid, { p: { mode: Mode.XTS, randomIv: true }, data: plain });
+      expect(r.iv?.length).toBe(16);
+      expect((await decrypt(e, v, uid, { p: { mode: Mode.XTS }, data: r.data, iv: r.iv })).equals(plain)).toBe(true);
+    }
+    const uid = await key(e, v, randomBytes(32), Alg.AES);
+    expect(await reason(e, v, Op.Encrypt, payload(uid, { p: { mode: Mode.XTS }, data: randomBytes(15), iv: randomBytes(16) }))).toBe(RR.InvalidField);
+    expect(await reason(e, v, Op.Decrypt, payload(uid, { p: { mode: Mode.XTS }, data: randomBytes(15), iv: randomBytes(16) }))).toBe(RR.InvalidField);
+    expect(await reason(e, v, Op.Encrypt, payload(uid, { p: { mode: Mode.XTS }, data: randomBytes(32), iv: randomBytes(12) }))).toBe(RR.InvalidField);
+    expect(await reason(e, v, Op.Encrypt, payload(uid, { p: { mode: Mode.XTS, ivLength: 96 }, data: randomBytes(32), iv: randomBytes(12) }))).toBe(two ? RR.BadCryptographicParameters : RR.InvalidField);
+    expect(await reason(e, v, Op.Encrypt, payload(uid, { p: { mode: Mode.XTS, padding: Pad.PKCS5 }, data: randomBytes(32), iv: randomBytes(16) }))).toBe(two ? RR.BadCryptographicParameters : RR.InvalidField);
+    // XTS refuses a key whose two halves are equal (SP 800-38E; OpenSSL 3 checks it).
+    const same = await key(e, v, Buffer.concat([Buffer.alloc(16, 7), Buffer.alloc(16, 7)]), Alg.AES);
+    expect(await reason(e, v, Op.Encrypt, payload(same, { p: { mode: Mode.XTS }, data: randomBytes(32), iv: randomBytes(16) }))).toBe(RR.InvalidField);
+  });
+
+  it('Triple DES: the SP 800-67 ECB example; CBC with two and three keys agrees with node:crypto; other modes are refused', async () => {
+    const e = await testEngine();
+    // Cryptographic Length of a Triple DES key counts its key bits (168, 112), not the parity bits.
+    const uid = await key(e, v, TDEA_KEY, Alg.DES3, { lengthBits: 168 });
+    const ecb: Params = { mode: Mode.ECB };
+    expect((await encrypt(e, v, uid, { p: ecb, data: TDEA_P })).data.toString('hex')).toBe(TDEA_C.toString('hex'));
+    expect((await decrypt(e, v, uid, { p: ecb, data: TDEA_C })).equals(TDEA_P)).toBe(true);
+    for (const [len, name] of [[24, 'des-ede3-cbc'], [16, 'des-ede-cbc']] as const) {
+      const k = randomBytes(len);
+      const u = await key(e, v, k, Alg.DES3, { lengthBits: len * 7 });
+      const iv = randomBytes(8);
+      const plain = randomBytes(randomInt(0, 70));
+      const p: Params = { mode: Mode.CBC, padding: Pad.PKCS5 };
+      const out = await encrypt(e, v, u, { p, data: plain, iv });
+      const c = createCipheriv(name, k, iv);
+      expect(out.data.equals(Buffer.concat([c.update(plain), c.final()])), name).toBe(true);
+      expect((await decrypt(e, v, u, { p, data: out.data, iv })).equals(plain)).toBe(true);
+      const r = await encrypt(e, v, u, { p: { ...p, randomIv: true }, data: plain });
+      expect(r.iv?.length).toBe(8);
+    }
+    expect(await reason(e, v, Op.Encrypt, payload(uid, { p: { mode: Mode.CBC }, data: TDEA_P, iv: randomBytes(16) }))).toBe(RR.InvalidField);
+    expect(await reason(e, v, Op.Encrypt, payload(uid, { p: ecb, data: TDEA_P.subarray(0, 20) }))).toBe(RR.InvalidField);
+    expect(await reason(e, v, Op.Encrypt, payload(uid, { p: { mode: Mode.GCM }, data: TDEA_P, iv: randomBytes(12) }))).toBe(RR.FeatureNotSupported);
+    expect(await reason(e, v, Op.Encrypt, payload(uid, { p: { mode: Mode.CBC, ivLength: 128 }, data: TDEA_P, iv: randomBytes(16) }))).toBe(two ? RR.BadCryptographicParameters : RR.InvalidField);
+    expect(await reason(e, v, Op.Decrypt, payload(uid, { p: ecb, data: TDEA_C.subarray(0, 20) }))).toBe(RR.CryptographicFailure);
+  });
+});
+
+// Multi-part operations (KMIP 1.3+): Init Indicator, Correlation Value, Final Indicator.
+const initI = bool(Tag.InitIndicator, true);
+const finalI = bool(Tag.FinalIndicator, true);
+const corr = (c: Uint8Array) => bytes(Tag.CorrelationValue, c);
+
+/** Runs `op` in parts over `chunks`: the outputs' payloads, first to last. */
+async function inParts(e: Engine, v: V, op: number, uid: string, first: CryptoReq, chunks: Buffer[], last: CryptoReq = {}, principal = 'alice') {
+  const out: TtlvItem[] = [];
+  const p0 = await e.ok(v, op, payload(uid, { ...first, data: chunks[0], extra: [initI] }), principal);
+  out.push(p0);
+  const c = read.bytes(child(p0, Tag.CorrelationValue));
+  expect(c?.length, 'a Correlation Value on the first part').toBeGreaterThan(0);
+  for (let i = 1; i < chunks.length; i++) {
+    const fin = i === chunks.length - 1;
+    const req: CryptoReq = fin ? { ...last, data: chunks[i], extra: [corr(c!), finalI] } : { data: chunks[i], extra: [corr(c!)] };
+    out.push(await e.ok(v, op, payload(uid, req), principal));
+  }
+  return { out, correlation: c! };
+}
+
+const dataOf = (ps: TtlvItem[]) => Buffer.concat(ps.map((p) => Buffer.from(read.bytes(child(p, Tag.Data)) ?? new Uint8Array(0))));
+const split = (b: Buffer, ...at: number[]) => [0, ...at, b.length].slice(1).map((end, i, ends) => b.subarray(i === 0 ? 0 : ends[i - 1], end));
+
+for (const v of VERSIONS) describe(`multi-part operations at KMIP ${v.join('.')}`, () => {
+  const two = v[0] === 2;
+  const unknownCorrelation = two ? RR.InvalidCorrelationValue : RR.ItemNotFound;
+
+  it('GCM test case 4 in three parts: the same ciphertext, the tag with the last part; Decrypt in parts checks the tag at the end', async () => {
+    const e = await testEngine();
+    const t = GCM[1];
+    const uid = await key(e, v, t.key, Alg.AES);
+    const p: Params = { mode: Mode.GCM, tagLength: 16 };
+    const enc = await inParts(e, v, Op.Encrypt, uid, { p, iv: t.iv, aad: t.a }, split(t.p, 7, 40));
+    expect(dataOf(enc.out).toString('hex')).toBe(t.c.toString('hex'));
+    expect(enc.out.slice(0, -1).every((x) => child(x, Tag.AuthenticatedEncryptionTag) === undefined)).toBe(true);
+    expect(Buffer.from(read.bytes(child(enc.out[2], Tag.AuthenticatedEncryptionTag))!).toString('hex')).toBe(t.t.toString('hex'));
+    const dec = await inParts(e, v, Op.Decrypt, uid, { p, iv: t.iv, aad: t.a }, split(t.c, 16, 17), { tag: t.t });
+    expect(dataOf(dec.out).equals(t.p)).toBe(true);
+    // A wrong tag at the end: Cryptographic Failure, and the stream is gone.
+    const bad = Buffer.from(t.t);
+    bad[0] ^= 1;
+    const d0 = await e.ok(v, Op.Decrypt, payload(uid, { p, iv: t.iv, aad: t.a, data: t.c.subarray(0, 20), extra: [initI] }));
+    const c = read.bytes(child(d0, Tag.CorrelationValue))!;
+    expect(await reason(e, v, Op.Decrypt, payload(uid, { data: t.c.subarray(20), tag: bad, extra: [corr(c), finalI] }))).toBe(RR.CryptographicFailure);
+    expect(await reason(e, v, Op.Decrypt, payload(uid, { data: Buffer.alloc(0), tag: t.t, extra: [corr(c), finalI] }))).toBe(unknownCorrelation);
+  });
+
+  it('CBC with padding, CTR, ChaCha20-Poly1305 and XTS in uneven parts equal the single-part result', async () => {
+    const e = await testEngine();
+    const k = randomBytes(32);
+    const uid = await key(e, v, k, Alg.AES);
+    const plain = randomBytes(101);
+    const parts = split(plain, 5, 21, 64);
+    for (const [m, p, ivLen] of [['cbc', { mode: Mode.CBC, padding: Pad.PKCS5 }, 16], ['ctr', { mode: Mode.CTR }, 16], ['xts', { mode: Mode.XTS }, 16]] as [string, Params, number][]) {
+      const iv = randomBytes(ivLen);
+      const single = await encrypt(e, v, uid, { p, data: plain, iv });
+      const multi = dataOf((await inParts(e, v, Op.Encrypt, uid, { p, iv }, parts)).out);
+      expect(multi.equals(single.data), m).toBe(true);
+      const back = dataOf((await inParts(e, v, Op.Decrypt, uid, { p, iv }, split(single.data, 3, 50, 99))).out);
+      expect(back.equals(plain), `${m} decrypt`).toBe(true);
+    }
+    const ck = await key(e, v, randomBytes(32), Alg.ChaCha20Poly1305);
+    const nonce = randomBytes(12);
+    const aad = randomBytes(9);
+    const single = await encrypt(e, v, ck, { data: plain, iv: nonce, aad });
+    const multi = await inParts(e, v, Op.Encrypt, ck, { iv: nonce, aad }, parts);
+    expect(dataOf(multi.out).equals(single.data)).toBe(true);
+    expect(Buffer.from(read.bytes(child(multi.out.at(-1), Tag.AuthenticatedEncryptionTag))!).equals(Buffer.from(single.tag!))).toBe(true);
+    const opened = await inParts(e, v, Op.Decrypt, ck, { iv: nonce, aad }, split(single.data, 50), { tag: single.tag });
+    expect(dataOf(opened.out).equals(plain)).toBe(true);
+    // A 12-byte GCM tag in parts: Tag Length on the first part fixes the tag the last part must bring.
+    const g12: Params = { mode: Mode.GCM, tagLength: 12 };
+    const giv = randomBytes(12);
+    const sealed = await inParts(e, v, Op.Encrypt, uid, { p: g12, iv: giv }, parts);
+    const tag12 = read.bytes(child(sealed.out.at(-1), Tag.AuthenticatedEncryptionTag))!;
+    expect(tag12.length).toBe(12);
+    expect(dataOf((await inParts(e, v, Op.Decrypt, uid, { p: g12, iv: giv }, split(dataOf(sealed.out), 33), { tag: tag12 })).out).equals(plain)).toBe(true);
+    const g0 = await e.ok(v, Op.Decrypt, payload(uid, { p: g12, iv: giv, data: dataOf(sealed.out), extra: [initI] }));
+    expect(await reason(e, v, Op.Decrypt, payload(uid, { tag: Buffer.alloc(16), extra: [corr(read.bytes(child(g0, Tag.CorrelationValue))!), finalI] }))).toBe(RR.InvalidField);
+    // A part with no output leaves Data out; later parts repeat the Correlation Value until the last.
+    const ecb = await inParts(e, v, Op.Encrypt, uid, { p: { mode: Mode.ECB } }, [Buffer.alloc(8), Buffer.alloc(4), Buffer.alloc(4)]);
+    expect(ecb.out.map((x) => child(x, Tag.Data) === undefined)).toEqual([true, true, false]);
+    expect(ecb.out.map((x) => child(x, Tag.CorrelationValue) !== undefined)).toEqual([true, true, false]);
+    // Random IV on the first part: the server's IV comes back with the Correlation Value.
+    const r = await inParts(e, v, Op.Encrypt, uid, { p: { mode: Mode.CBC, padding: Pad.PKCS5, randomIv: true } }, parts);
+    const iv = read.bytes(child(r.out[0], Tag.IVCounterNonce))!;
+    expect(iv.length).toBe(16);
+    const c = createCipheriv('aes-256-cbc', k, iv);
+    expect(dataOf(r.out).equals(Buffer.concat([c.update(plain), c.final()]))).toBe(true);
+  });
+
+  it('MAC and MAC Verify in parts (HMAC, CMAC): the MAC or the verdict comes with the last part only', async () => {
+    const e = await testEngine();
+    const hk = randomBytes(32);
+    const hu = await key(e, v, hk, Alg.HMAC_SHA256);
+    const msg = randomBytes(150);
+    const parts = split(msg, 1, 17, 100);
+    const m = await inParts(e, v, Op.MAC, hu, {}, parts);
+    expect(m.out.slice(0, -1).every((x) => child(x, Tag.MACData) === undefined)).toBe(true);
+    expect(Buffer.from(read.bytes(child(m.out.at(-1), Tag.MACData))!).equals(createHmac('sha256', hk).update(msg).digest())).toBe(true);
+    const cu = await key(e, v, K128, Alg.AES);
+    const cmacP: Params = { mode: Mode.CMAC };
+    for (const [len, want] of CMAC) {
+      const whole = SP800_38A_PT.subarray(0, len);
+      const r = await inParts(e, v, Op.MAC, cu, { p: cmacP }, len > 20 ? split(whole, 3, 16, 20) : [whole, Buffer.alloc(0)]);
+      expect(Buffer.from(read.bytes(child(r.out.at(-1), Tag.MACData))!).toString('hex'), `CMAC ${len}`).toBe(want);
+    }
+    const good = createHmac('sha256', hk).update(msg).digest();
+    const ok = await inParts(e, v, Op.MACVerify, hu, {}, parts, { macData: good });
+    expect(ok.out.slice(0, -1).every((x) => child(x, Tag.ValidityIndicator) === undefined)).toBe(true);
+    expect(read.enum(child(ok.out.at(-1), Tag.ValidityIndicator))).toBe(ValidityIndicator.Valid);
+    good[3] ^= 0x40;
+    const no = await inParts(e, v, Op.MACVerify, hu, {}, parts, { macData: good });
+    expect(read.enum(child(no.out.at(-1), Tag.ValidityIndicator))).toBe(ValidityIndicator.Invalid);
+    // The MAC Data may come with the first part instead (as the OASIS TC-STREAM-MAC-1 sends it); without any, the last part is refused.
+    const right = createHmac('sha256', hk).update(msg).digest();
+    const early = await inParts(e, v, Op.MACVerify, hu, { macData: right }, parts);
+    expect(read.enum(child(early.out.at(-1), Tag.ValidityIndicator))).toBe(ValidityIndicator.Valid);
+    const v0 = await e.ok(v, Op.MACVerify, payload(hu, { data: msg, extra: [initI] }));
+    expect(await reason(e, v, Op.MACVerify, payload(hu, { extra: [corr(read.bytes(child(v0, Tag.CorrelationValue))!), finalI] }))).toBe(RR.InvalidField);
+  });
+
+  it('Hash in parts (no key): the digest comes with the last part; streams are per principal', async () => {
+    const e = await testEngine();
+    const msg = randomBytes(300);
+    const hp = params({ hashing: HashAlg.SHA3_256 });
+    const first = await e.ok(v, Op.Hash, [hp, bytes(Tag.Data, msg.subarray(0, 10)), initI]);
+    expect(child(first, Tag.Data)).toBeUndefined();
+    const c = read.bytes(child(first, Tag.CorrelationValue))!;
+    const mid = await e.ok(v, Op.Hash, [hp, bytes(Tag.Data, msg.subarray(10, 200)), corr(c)]);
+    expect(child(mid, Tag.Data)).toBeUndefined();
+    expect(await reason(e, v, Op.Hash, [hp, bytes(Tag.Data, msg.subarray(200)), corr(c), finalI], 'bob')).toBe(unknownCorrelation);
+    const last = await e.ok(v, Op.Hash, [hp, bytes(Tag.Data, msg.subarray(200)), corr(c), finalI]);
+    expect(Buffer.from(read.bytes(child(last, Tag.Data))!).equals(createHash('sha3-256').update(msg).digest())).toBe(true);
+    expect(await reason(e, v, Op.Hash, [hp, bytes(Tag.Data, msg), corr(c), finalI])).toBe(unknownCorrelation);
+    // A Hash stream is not an Encrypt stream.
+    const h2 = read.bytes(child(await e.ok(v, Op.Hash, [hp, initI]), Tag.CorrelationValue))!;
+    const uid = await key(e, v, randomBytes(16), Alg.AES);
+    expect(await reason(e, v, Op.Encrypt, payload(uid, { data: Buffer.alloc(16), extra: [corr(h2)] }))).toBe(unknownCorrelation);
+  });
+
+  it('refusals: Final without Init, unknown or finished Correlation Values, another operation or key, additional data after the first part', async () => {
+    const e = await testEngine();
+    const uid = await key(e, v, randomBytes(16), Alg.AES);
+    const other = await key(e, v, randomBytes(16), Alg.AES);
+    const p: Params = { mode: Mode.CTR };
+    const iv = randomBytes(16);
+    // A Final part with nothing to finish.
+    expect(await reason(e, v, Op.Encrypt, payload(uid, { p, data: randomBytes(16), iv, extra: [finalI] }))).toBe(two ? RR.InvalidCorrelationValue : RR.InvalidField);
+    expect(await reason(e, v, Op.MAC, payload(uid, { p: { mode: Mode.CMAC }, data: randomBytes(16), extra: [finalI] }))).toBe(two ? RR.InvalidCorrelationValue : RR.InvalidField);
+    // Init and Final without a Correlation Value is a single-part request.
+    const whole = await e.ok(v, Op.Encrypt, payload(uid, { p, data: Buffer.alloc(16), iv, extra: [initI, finalI] }));
+    expect(child(whole, Tag.CorrelationValue)).toBeUndefined();
+    expect(read.bytes(child(whole, Tag.Data))?.length).toBe(16);
+    const first = await e.ok(v, Op.Encrypt, payload(uid, { p, data: Buffer.alloc(16), iv, extra: [initI] }));
+    const c = read.bytes(child(first, Tag.CorrelationValue))!;
+    // Another operation or another key with this Correlation Value: refused, the stream stays.
+    expect(await reason(e, v, Op.Decrypt, payload(uid, { data: Buffer.alloc(16), extra: [corr(c)] }))).toBe(unknownCorrelation);
+    expect(await reason(e, v, Op.Encrypt, payload(other, { data: Buffer.alloc(16), extra: [corr(c)] }))).toBe(unknownCorrelation);
+    // The Unique Identifier may be left out of later parts: the stream's key is used.
+    const mid = await e.ok(v, Op.Encrypt, payload(undefined, { data: Buffer.alloc(16), extra: [corr(c)] }));
+    expect(read.text(child(mid, Tag.UniqueIdentifier))).toBe(uid);
+    // Additional data after the first part: refused, and the stream is abandoned.
+    expect(await reason(e, v, Op.Encrypt, payload(uid, { data: Buffer.alloc(16), aad: Buffer.alloc(4), extra: [corr(c)] }))).toBe(RR.InvalidField);
+    expect(await reason(e, v, Op.Encrypt, payload(uid, { data: Buffer.alloc(16), extra: [corr(c), finalI] }))).toBe(unknownCorrelation);
+    // A finished stream is gone.
+    const done = await inParts(e, v, Op.Encrypt, uid, { p, iv }, [Buffer.alloc(16), Buffer.alloc(16)]);
+    expect(await reason(e, v, Op.Encrypt, payload(uid, { data: Buffer.alloc(16), extra: [corr(done.correlation)] }))).toBe(unknownCorrelation);
+  });
+
+  it('streams are per principal: another principal cannot continue, finish or see one, even with access to the key', async () => {
+    const e = await testEngine();
+    const uid = await key(e, v, randomBytes(16), Alg.AES);
+    const p: Params = { mode: Mode.CTR };
+    const iv = randomBytes(16);
+    const first = await e.ok(v, Op.Encrypt, payload(uid, { p, data: Buffer.alloc(16), iv, extra: [initI] }), 'alice');
+    const c = read.bytes(child(first, Tag.CorrelationValue))!;
+    // bob's own key, with alice's Correlation Value: unknown to bob.
+    const bobKey = uidIn(await e.ok(v, Op.Register, [
+      enm(Tag.ObjectType, ObjectType.SymmetricKey),
+      two ? struct(Tag.Attributes, [int(Tag.CryptographicUsageMask, Mask.Encrypt)]) : struct(Tag.TemplateAttribute, [attr1x('Cryptographic Usage Mask', int(0, Mask.Encrypt))]),
+      struct(Tag.SymmetricKey, [struct(Tag.KeyBlock, [enm(Tag.KeyFormatType, KeyFormatType.Raw), struct(Tag.KeyValue, [bytes(Tag.KeyMaterial, randomBytes(16))]), enm(Tag.CryptographicAlgorithm, Alg.AES), int(Tag.CryptographicLength, 128)])]),
+    ], 'bob'));
+    await e.ok(v, Op.Activate, [text(Tag.UniqueIdentifier, bobKey)], 'bob');
+    expect(await reason(e, v, Op.Encrypt, payload(bobKey, { data: Buffer.alloc(16), extra: [corr(c)] }), 'bob')).toBe(unknownCorrelation);
+    expect(await reason(e, v, Op.Encrypt, payload(undefined, { data: Buffer.alloc(16), extra: [corr(c), finalI] }), 'bob')).toBe(unknownCorrelation);
+    expect(await reason(e, v, Op.Encrypt, payload(uid, { data: Buffer.alloc(16), extra: [corr(c), finalI] }), 'bob')).toBe(unknownCorrelation);
+    // alice's stream is untouched and finishes with the right keystream.
+    const last = await e.ok(v, Op.Encrypt, payload(uid, { data: Buffer.alloc(16), extra: [corr(c), finalI] }), 'alice');
+    const single = await encrypt(e, v, uid, { p, data: Buffer.alloc(32), iv });
+    expect(Buffer.concat([Buffer.from(read.bytes(child(first, Tag.Data))!), Buffer.from(read.bytes(child(last, Tag.Data))!)]).equals(single.data)).toBe(true);
+  });
+
+  it('limits: 16 open streams per principal, then Server Limit Exceeded (1.x: General Failure); the key is checked on every part', async () => {
+    const e = await testEngine();
+    const uid = await key(e, v, randomBytes(16), Alg.AES);
+    const p: Params = { mode: Mode.CTR };
+    const open = async (principal = 'alice') => e.send(v, [{ op: Op.Encrypt, payload: payload(uid, { p, data: Buffer.alloc(1), iv: randomBytes(16), extra: [initI] }) }], [], principal);
+    const cs: Uint8Array[] = [];
+    for (let i = 0; i < 16; i++) {
+      const r = await open();
+      expect(r.items[0].status).toBe(RS.Success);
+      cs.push(read.bytes(child(r.items[0].payload, Tag.CorrelationValue))!);
+    }
+    const over = (await open()).items[0];
+    expect(over.status).toBe(RS.OperationFailed);
+    expect(over.reason).toBe(two ? RR.ServerLimitExceeded : RR.GeneralFailure);
+    // Finishing one frees a place.
+    await e.ok(v, Op.Encrypt, payload(uid, { data: Buffer.alloc(1), extra: [corr(cs.pop()!), finalI] }));
+    expect((await open()).items[0].status).toBe(RS.Success);
+    // Revoking the key ends what it had open: the next part is refused for the key's state, then the stream is gone.
+    await e.ok(v, Op.Revoke, [text(Tag.UniqueIdentifier, uid), struct(Tag.RevocationReason, [enm(Tag.RevocationReasonCode, RevocationReasonCode.CessationOfOperation)])]);
+    expect(await reason(e, v, Op.Encrypt, payload(uid, { data: Buffer.alloc(1), extra: [corr(cs[0])] }))).toBe(v[1] >= 1 && two ? RR.WrongKeyLifecycleState : RR.PermissionDenied);
+    expect(await reason(e, v, Op.Encrypt, payload(uid, { data: Buffer.alloc(1), extra: [corr(cs[0])] }))).toBe(unknownCorrelation);
+  });
+
+  it('in a batch whose other item fails (the engine then runs the batch again), a part is applied once', async () => {
+    const e = await testEngine();
+    const uid = await key(e, v, randomBytes(16), Alg.AES);
+    const p: Params = { mode: Mode.CTR };
+    const iv = randomBytes(16);
+    const missing = { op: Op.Get, payload: [text(Tag.UniqueIdentifier, 'no-such-object')] };
+    // Twelve batches that open a stream next to a failing Get: had each run opened its own stream, the
+    // sixteen-stream limit would have been passed.
+    const cs: Uint8Array[] = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await e.send(v, [{ op: Op.Encrypt, payload: payload(uid, { p, data: Buffer.alloc(16), iv, extra: [initI] }) }, missing]);
+      expect(r.items.map((x) => x.status)).toEqual([RS.Success, RS.OperationFailed]);
+      cs.push(read.bytes(child(r.items[0].payload, Tag.CorrelationValue))!);
+    }
+    expect(new Set(cs.map((c) => Buffer.from(c).toString('hex'))).size).toBe(12);
+    // A middle part next to a failing Get: the keystream moves on by that part once.
+    const mid = await e.send(v, [{ op: Op.Encrypt, payload: payload(uid, { data: Buffer.alloc(16), extra: [corr(cs[0])] }) }, missing]);
+    expect(mid.items[0].status).toBe(RS.Success);
+    const last = await e.ok(v, Op.Encrypt, payload(uid, { data: Buffer.alloc(16), extra: [corr(cs[0]), finalI] }));
+    const single = await encrypt(e, v, uid, { p, data: Buffer.alloc(48), iv });
+    expect(Buffer.from(read.bytes(child(last, Tag.Data))!).equals(single.data.subarray(32))).toBe(true);
+    expect(Buffer.from(read.bytes(child(mid.items[0].payload, Tag.Data))!).equals(single.data.subarray(16, 32))).toBe(true);
+  });
+
+  it('Usage Limits count every part\'s bytes, and unit Object counts a multi-part operation once', async () => {
+    const e = await testEngine();
+    const limits = (total: number, unit: number) => struct(Tag.UsageLimits, [long(Tag.UsageLimitsTotal, BigInt(total)), enm(Tag.UsageLimitsUnit, unit)]);
+    const p: Params = { mode: Mode.CTR };
+    const bytesKey = await key(e, v, randomBytes(16), Alg.AES, { attrs: [['Usage Limits', limits(40, 1)]] });
+    const first = await e.ok(v, Op.Encrypt, payload(bytesKey, { p, data: Buffer.alloc(30), iv: randomBytes(16), extra: [initI] }));
+    const c = read.bytes(child(first, Tag.CorrelationValue))!;
+    expect(await reason(e, v, Op.Encrypt, payload(bytesKey, { data: Buffer.alloc(11), extra: [corr(c)] }))).toBe(RR.PermissionDenied);
+    const opsKey = await key(e, v, randomBytes(16), Alg.AES, { attrs: [['Usage Limits', limits(1, 2)]] });
+    await inParts(e, v, Op.Encrypt, opsKey, { p, iv: randomBytes(16) }, [Buffer.alloc(5), Buffer.alloc(5), Buffer.alloc(5)]);
+    expect(await reason(e, v, Op.Encrypt, payload(opsKey, { p, data: Buffer.alloc(5), iv: randomBytes(16) }))).toBe(RR.PermissionDenied);
+  });
+});
+
+describe('the multi-part store', () => {
+  const state = (op = 1, uid = 'k') => {
+    const s: StreamState & { closed: number } = { op, uid, closed: 0, close: () => void s.closed++ };
+    return s;
+  };
+
+  it('keeps each principal\'s streams apart and closes a stream when it ends', () => {
+    const store = new MultipartStore();
+    const a = state();
+    const c = store.open('alice', a, 10);
+    expect(() => store.use('bob', c, 0)).toThrow(MultipartError);
+    expect(store.use('alice', c, 5)).toBe(a);
+    expect(() => store.use('alice', c, 0, 2)).toThrow(/another operation/);
+    store.end('alice', c);
+    expect(a.closed).toBe(1);
+    expect(() => store.use('alice', c, 0)).toThrow(/no open multi-part/);
+    expect(store.size()).toBe(0);
+  });
+
+  it('limits open streams per principal and in all, and bytes per stream (closing what it refuses)', () => {
+    const store = new MultipartStore({ maxPerPrincipal: 2, maxTotal: 3, maxBytes: 100 });
+    store.open('alice', state(), 0);
+    store.open('alice', state(), 0);
+    const refused = state();
+    expect(() => store.open('alice', refused, 0)).toThrow(expect.objectContaining({ kind: 'too-many' }));
+    expect(refused.closed).toBe(1);
+    store.open('bob', state(), 0);
+    expect(() => store.open('carol', state(), 0)).toThrow(expect.objectContaining({ kind: 'too-many' }));
+    expect(() => store.open('dave', state(), 101)).toThrow(MultipartError);
+    const big = state();
+    const bs = new MultipartStore({ maxBytes: 100 });
+    const c = bs.open('alice', big, 60);
+    bs.use('alice', c, 40);
+    expect(() => bs.use('alice', c, 1)).toThrow(expect.objectContaining({ kind: 'too-large' }));
+    expect(big.closed).toBe(1);
+    expect(() => bs.use('alice', c, 0)).toThrow(expect.objectContaining({ kind: 'unknown' }));
+  });
+
+  it('closes streams idle for longer than idleMs, and all of them on closeAll', () => {
+    let now = 1_000_000;
+    const store = new MultipartStore({ idleMs: 1000 }, () => now);
+    const a = state();
+    const b = state();
+    const ca = store.open('alice', a, 0);
+    store.open('alice', b, 0);
+    now += 600;
+    store.use('alice', ca, 0);
+    now += 600; // b idle 1200 ms, a 600 ms
+    store.sweep();
+    expect([a.closed, b.closed]).toEqual([0, 1]);
+    now += 1001;
+    expect(() => store.use('alice', ca, 0)).toThrow(expect.objectContaining({ kind: 'unknown' }));
+    expect(a.closed).toBe(1);
+    const c = state();
+    store.open('bob', c, 0);
+    store.closeAll();
+    expect(c.closed).toBe(1);
+    expect(store.size()).toBe(0);
+  });
+
+  it('an idle stream is closed by the timer too, not only on the next request', () => {
+    vi.useFakeTimers();
+    try {
+      const store = new MultipartStore({ idleMs: 1000 });
+      const a = state();
+      store.open('alice', a, 0);
+      vi.advanceTimersByTime(2500);
+      expect(a.closed).toBe(1);
+      expect(store.size()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('streaming primitives', () => {
+  it('CMAC fed in any split equals RFC 4493; a closed stream refuses more', () => {
+    for (const [len, want] of CMAC) {
+      for (const cut of [0, 1, 15, 16, 17, 33]) {
+        const s = new CmacStream(K128);
+        const m = SP800_38A_PT.subarray(0, len);
+        s.update(m.subarray(0, Math.min(cut, len)));
+        s.update(m.subarray(Math.min(cut, len)));
+        expect(s.final().toString('hex'), `${len}/${cut}`).toBe(want);
+        expect(() => s.update(m)).toThrow(/closed/);
+      }
+    }
+  });
+
+  it('a cipher stream closed early refuses more and can be closed twice', () => {
+    const s = new CipherStream('encrypt', { mode: 'gcm', key: Buffer.alloc(16), iv: Buffer.alloc(12), tagLength: 16 });
+    s.update(Buffer.alloc(5));
+    s.close();
+    s.close();
+    expect(s.open).toBe(false);
+    expect(() => s.update(Buffer.alloc(1))).toThrow(/closed/);
+  });
+});
+
+describe(`AES-GCM primitive (backend: ${defaultCryptoBackend})`, () => {
+  it('tags of 12 to 16 bytes with 128/192/256-bit keys equal node:crypto; a changed tag byte is refused', () => {
+    for (const t of [12, 13, 14, 15, 16]) {
+      for (const klen of [16, 24, 32]) {
+        const k = randomBytes(klen);
+        const iv = randomBytes(12);
+        const data = randomBytes(randomInt(0, 100));
+        const aad = randomBytes(5);
+        const out = symEncrypt({ mode: 'gcm', key: k, iv, data, aad, tagLength: t });
+        const c = createCipheriv(`aes-${klen * 8}-gcm` as 'aes-256-gcm', k, iv, { authTagLength: t });
+        c.setAAD(aad);
+        expect(out.data.equals(Buffer.concat([c.update(data), c.final()])), `${klen} ${t}`).toBe(true);
+        expect(out.tag!.equals(c.getAuthTag())).toBe(true);
+        expect(symDecrypt({ mode: 'gcm', key: k, iv, data: out.data, aad, tag: out.tag }).equals(data)).toBe(true);
+        const bad = Buffer.from(out.tag!);
+        bad[t - 1] ^= 1;
+        expect(() => symDecrypt({ mode: 'gcm', key: k, iv, data: out.data, aad, tag: bad })).toThrow(/tag does not match/);
+      }
+    }
+  });
+});
+
+describe('AES-GCM for large data', () => {
+  it(`inputs of ${OFF_LOOP_BYTES} bytes and more (the libuv pool with the addon) agree with node:crypto`, async () => {
+    const e = await testEngine();
+    const k = randomBytes(32);
+    const uid = await key(e, V21, k, Alg.AES);
+    const iv = randomBytes(12);
+    const aad = randomBytes(13);
+    const plain = randomBytes(OFF_LOOP_BYTES + 1001);
+    const out = await encrypt(e, V21, uid, { p: { mode: Mode.GCM, tagLength: 16 }, data: plain, iv, aad });
+    const c = createCipheriv('aes-256-gcm', k, iv);
+    c.setAAD(aad);
+    expect(out.data.equals(Buffer.concat([c.update(plain), c.final()]))).toBe(true);
+    expect(Buffer.from(out.tag!).equals(c.getAuthTag())).toBe(true);
+    expect((await decrypt(e, V21, uid, { p: { mode: Mode.GCM }, data: out.data, iv, aad, tag: out.tag })).equals(plain)).toBe(true);
+    const bad = Buffer.from(out.tag!);
+    bad[15] ^= 1;
+    expect(await reason(e, V21, Op.Decrypt, payload(uid, { p: { mode: Mode.GCM }, data: out.data, iv, aad, tag: bad }))).toBe(RR.CryptographicFailure);
+  });
+});
+
+describe('XTS data unit size', () => {
+  it('a multi-part XTS stream holds at most one IEEE 1619 data unit (2^20 blocks)', () => {
+    const s = new CipherStream('encrypt', { mode: 'xts', key: randomBytes(32), iv: Buffer.alloc(16) });
+    s.update(Buffer.alloc(2 ** 23));
+    s.update(Buffer.alloc(2 ** 23));
+    expect(() => s.update(Buffer.alloc(1))).toThrow(/2\^20 blocks/);
+    s.close();
   });
 });

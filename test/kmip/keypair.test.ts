@@ -13,6 +13,7 @@ import { child, children, enm, int, read, struct, testEngine, text } from '../he
 
 const V21 = [2, 1] as const;
 const V14 = [1, 4] as const;
+const V20 = [2, 0] as const;
 type V = typeof V21 | typeof V14;
 type Engine = Awaited<ReturnType<typeof testEngine>>;
 
@@ -316,7 +317,8 @@ describe('Sign and Signature Verify rules', () => {
   it('Sign needs an Active private key; Verify works on a Deactivated or Compromised public key', async () => {
     const e = await testEngine();
     const pair = await makePair(e, V21, RSA);
-    for (const [v, reason] of [[V21, RR.WrongKeyLifecycleState], [V14, RR.PermissionDenied]] as const) {
+    // Lifecycle refusals: Permission Denied up to 2.0, Wrong Key Lifecycle State from 2.1 (src/kmip/ops/usable.ts).
+    for (const [v, reason] of [[V21, RR.WrongKeyLifecycleState], [V20, RR.PermissionDenied], [V14, RR.PermissionDenied]] as const) {
       expect((await e.send(v, [{ op: Op.Sign, payload: signP(pair.priv, PKCS1) }])).items[0].reason).toBe(reason);
       expect((await e.send(v, [{ op: Op.SignatureVerify, payload: verifyP(pair.pub, PKCS1, new Uint8Array(256)) }])).items[0].reason).toBe(reason);
     }
@@ -331,22 +333,28 @@ describe('Sign and Signature Verify rules', () => {
     expect(read.enum(child(await attrs(e, pair.pub), Tag.State))).toBe(State.Compromised);
     expect(validity(await e.ok(V21, Op.SignatureVerify, verifyP(pair.pub, PKCS1, sig)))).toBe(ValidityIndicator.Valid);
     await e.ok(V21, Op.Destroy, [text(Tag.UniqueIdentifier, pair.pub)]);
-    expect((await e.send(V21, [{ op: Op.SignatureVerify, payload: verifyP(pair.pub, PKCS1, sig) }])).items[0].reason).toBe(RR.WrongKeyLifecycleState);
+    // "The Key Value is not present on the server": Key Value Not Present (1.4 §11.33, 2.1 §6.1.50.1).
+    for (const v of [V21, V14]) {
+      expect((await e.send(v, [{ op: Op.SignatureVerify, payload: verifyP(pair.pub, PKCS1, sig) }])).items[0].reason).toBe(RR.KeyValueNotPresent);
+    }
   });
 
   it('the usage mask must allow the operation; the key must be of the right type', async () => {
     const e = await testEngine();
     const pair = await activePair(e, [int(Tag.CryptographicUsageMask, Mask.Decrypt)], [int(Tag.CryptographicUsageMask, Mask.Encrypt)]);
-    for (const [v, reason] of [[V21, RR.IncompatibleCryptographicUsageMask], [V14, RR.IllegalOperation]] as const) {
+    // 1.4 §11.32-11.33: a key "not able to be used for signing" is Permission Denied; 2.x names the mask.
+    for (const [v, reason] of [[V21, RR.IncompatibleCryptographicUsageMask], [V14, RR.PermissionDenied]] as const) {
       expect((await e.send(v, [{ op: Op.Sign, payload: signP(pair.priv, PKCS1) }])).items[0].reason).toBe(reason);
       expect((await e.send(v, [{ op: Op.SignatureVerify, payload: verifyP(pair.pub, PKCS1, new Uint8Array(256)) }])).items[0].reason).toBe(reason);
     }
     const ok = await activePair(e);
-    expect((await e.send(V21, [{ op: Op.Sign, payload: signP(ok.pub, PKCS1) }])).items[0].reason).toBe(RR.IllegalObjectType);
-    expect((await e.send(V21, [{ op: Op.SignatureVerify, payload: verifyP(ok.priv, PKCS1, new Uint8Array(256)) }])).items[0].reason).toBe(RR.IllegalObjectType);
+    // The 2.x Sign and Signature Verify error tables list Invalid Object Type (not Illegal Object Type).
+    expect((await e.send(V21, [{ op: Op.Sign, payload: signP(ok.pub, PKCS1) }])).items[0].reason).toBe(RR.InvalidObjectType);
+    expect((await e.send(V21, [{ op: Op.SignatureVerify, payload: verifyP(ok.priv, PKCS1, new Uint8Array(256)) }])).items[0].reason).toBe(RR.InvalidObjectType);
+    expect((await e.send(V14, [{ op: Op.Sign, payload: signP(ok.pub, PKCS1) }])).items[0].reason).toBe(RR.PermissionDenied);
     const aes = await e.ok(V21, Op.Create, [enm(Tag.ObjectType, ObjectType.SymmetricKey), struct(Tag.Attributes, [enm(Tag.CryptographicAlgorithm, Alg.AES), int(Tag.CryptographicLength, 128), int(Tag.CryptographicUsageMask, Mask.Sign)])]);
     const aesUid = read.text(child(aes, Tag.UniqueIdentifier))!;
-    expect((await e.send(V21, [{ op: Op.Sign, payload: signP(aesUid, PKCS1) }])).items[0].reason).toBe(RR.IllegalObjectType);
+    expect((await e.send(V21, [{ op: Op.Sign, payload: signP(aesUid, PKCS1) }])).items[0].reason).toBe(RR.InvalidObjectType);
     expect((await e.send(V21, [{ op: Op.Sign, payload: signP('no-such-key', PKCS1) }])).items[0].reason).toBe(RR.ObjectNotFound);
     expect((await e.send(V21, [{ op: Op.Sign, payload: signP(ok.priv, PKCS1) }], [], 'bob')).items[0].reason).toBe(RR.ObjectNotFound);
   });
@@ -432,13 +440,30 @@ describe('Query', () => {
   });
 });
 
+describe('lifecycle refusals of a key pair, per version (as AKLC-M-2 and AKLC-M-3 expect)', () => {
+  it('Destroy of an Active key and a change of its Activation Date: Permission Denied up to 2.0, Wrong Key Lifecycle State at 2.1', async () => {
+    const e = await testEngine();
+    const pair = await makePair(e, V21, RSA);
+    await activate(e, pair.priv, pair.pub);
+    const later = { tag: Tag.ActivationDate, type: 0x09, value: BigInt(Math.floor(Date.now() / 1000) + 3600) } as TtlvItem;
+    for (const [v, reason] of [[V21, RR.WrongKeyLifecycleState], [V20, RR.PermissionDenied], [V14, RR.PermissionDenied]] as const) {
+      expect((await e.send(v, [{ op: Op.Destroy, payload: [text(Tag.UniqueIdentifier, pair.priv)] }])).items[0].reason).toBe(reason);
+      const modify = v[0] === 2 ? struct(Tag.NewAttribute, [later]) : attr1x('Activation Date', later);
+      expect((await e.send(v, [{ op: Op.ModifyAttribute, payload: [text(Tag.UniqueIdentifier, pair.pub), modify] }])).items[0].reason).toBe(reason);
+      expect((await e.send(v, [{ op: Op.Activate, payload: [text(Tag.UniqueIdentifier, pair.pub)] }])).items[0].reason).toBe(reason);
+    }
+    expect(read.enum(child(await attrs(e, pair.priv), Tag.State))).toBe(State.Active);
+  });
+});
+
 describe('more Sign and Signature Verify rules', () => {
   it('Sign stops after the Protect Stop Date; Verify waits for the Process Start Date', async () => {
     const e = await testEngine();
     const at = (tag: number, offsetS: number) => ({ tag, type: 0x09, value: BigInt(Math.floor(Date.now() / 1000) + offsetS) }) as TtlvItem;
     const pair = await makePair(e, V21, RSA, [at(Tag.ProtectStopDate, -60)], [at(Tag.ProcessStartDate, 3600)]);
     await activate(e, pair.priv, pair.pub);
-    for (const [v, reason] of [[V21, RR.WrongKeyLifecycleState], [V14, RR.PermissionDenied]] as const) {
+    // As the OASIS cases CS-AC-M-8-14, -20 and -21 expect.
+    for (const [v, reason] of [[V21, RR.WrongKeyLifecycleState], [V20, RR.PermissionDenied], [V14, RR.PermissionDenied]] as const) {
       expect((await e.send(v, [{ op: Op.Sign, payload: signP(pair.priv, PKCS1) }])).items[0].reason).toBe(reason);
       expect((await e.send(v, [{ op: Op.SignatureVerify, payload: verifyP(pair.pub, PKCS1, new Uint8Array(256)) }])).items[0].reason).toBe(reason);
     }

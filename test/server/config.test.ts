@@ -39,7 +39,7 @@ describe('precedence', () => {
       dataDir: join(cwd, 'kmipkit-data'),
       store: 'sqlite',
       limits: {},
-      compatibility: { basicAuthenticationSuite: false, pykmip: false },
+      compatibility: { basicAuthenticationSuite: false, pykmip: false, kmip30Algorithms: false },
       credentials: [],
       configFile: undefined,
     });

@@ -9,11 +9,13 @@
 //! * [`keywrap`]: AES key wrap, RFC 3394 and RFC 5649.
 //! * [`kem`]: ML-KEM-512/768/1024 (FIPS 203).
 //! * [`dsa`]: ML-DSA-44/65/87 (FIPS 204).
+//! * [`slhdsa`]: SLH-DSA, the twelve FIPS 205 parameter sets.
 #![deny(unsafe_code)]
 
 pub mod aead;
 pub mod gcm;
 pub mod dsa;
+pub mod slhdsa;
 pub mod kem;
 pub mod keywrap;
 pub mod decode;

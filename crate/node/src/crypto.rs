@@ -267,3 +267,142 @@ pub fn ml_dsa_sign_into(env: Env, level: u32, sk: &[u8], msg: &[u8], mut sig: Ui
 pub fn ml_dsa_verify(env: Env, level: u32, pk: &[u8], msg: &[u8], sig: &[u8]) -> Result<bool> {
     guarded(|| kmipkit_core::dsa::verify(level, pk, msg, sig))?.map_err(|e| dsa_error(&env, e))
 }
+
+fn slh_error(env: &Env, e: kmipkit_core::slhdsa::SlhError) -> Error {
+    range_error(env, &format!("kmipkit: {e}"))
+}
+
+fn slh_param(env: &Env, name: &str) -> Result<kmipkit_core::slhdsa::Param> {
+    kmipkit_core::slhdsa::Param::from_name(name).map_err(|e| slh_error(env, e))
+}
+
+/// SLH-DSA key generation (FIPS 205; `param` is a set name such as "SHA2-128f") into `pk` and `sk`,
+/// buffers of exactly the set's lengths; deterministic from `seed` (3n bytes, SK.seed || SK.prf ||
+/// PK.seed) when it is not empty.
+#[napi(js_name = "slhDsaKeygenInto")]
+pub fn slh_dsa_keygen_into(env: Env, param: String, seed: &[u8], mut pk: Uint8Array, mut sk: Uint8Array) -> Result<()> {
+    let param = slh_param(&env, &param)?;
+    // SAFETY: as in ml_kem_keygen_into.
+    let (pk, sk): (&mut [u8], &mut [u8]) = unsafe { (pk.as_mut(), sk.as_mut()) };
+    no_overlap(&env, pk, &[sk, seed])?;
+    no_overlap(&env, sk, &[seed])?;
+    let seed = if seed.is_empty() { None } else { Some(seed) };
+    guarded(|| kmipkit_core::slhdsa::keygen_into(param, seed, pk, sk))?.map_err(|e| slh_error(&env, e))
+}
+
+/// SLH-DSA signature (pure, external interface) of `msg` under `sk` with the context string `ctx`
+/// (at most 255 bytes), into `sig`. `optRand` empty: hedged, with fresh random bytes; else the n
+/// bytes of opt_rand (PK.seed for the deterministic variant, a fixed value for known-answer tests).
+#[napi(js_name = "slhDsaSignInto")]
+pub fn slh_dsa_sign_into(env: Env, param: String, sk: &[u8], msg: &[u8], ctx: &[u8], opt_rand: &[u8], mut sig: Uint8Array) -> Result<()> {
+    let param = slh_param(&env, &param)?;
+    // SAFETY: as in ml_kem_keygen_into.
+    let sig: &mut [u8] = unsafe { sig.as_mut() };
+    no_overlap(&env, sig, &[sk, msg, ctx, opt_rand])?;
+    let randomness = if opt_rand.is_empty() {
+        kmipkit_core::slhdsa::Randomness::Hedged
+    } else {
+        kmipkit_core::slhdsa::Randomness::Fixed(opt_rand)
+    };
+    guarded(|| kmipkit_core::slhdsa::sign_into(param, sk, msg, ctx, randomness, sig))?.map_err(|e| slh_error(&env, e))
+}
+
+/// Whether `sig` is a valid SLH-DSA signature of `msg` under `pk` with the context string `ctx`.
+#[napi(js_name = "slhDsaVerify")]
+pub fn slh_dsa_verify(env: Env, param: String, pk: &[u8], msg: &[u8], ctx: &[u8], sig: &[u8]) -> Result<bool> {
+    let param = slh_param(&env, &param)?;
+    guarded(|| kmipkit_core::slhdsa::verify(param, pk, msg, ctx, sig))?.map_err(|e| slh_error(&env, e))
+}
+
+/// SLH-DSA signature as `slhDsaSignInto`, computed on the libuv pool (signing takes 10 ms to
+/// seconds, so a server keeps it off the event loop). Bad names and lengths throw here, synchronously.
+#[napi(js_name = "slhDsaSign", ts_return_type = "Promise<Buffer>")]
+pub fn slh_dsa_sign(env: Env, param: String, sk: &[u8], msg: &[u8], ctx: &[u8], opt_rand: &[u8]) -> Result<AsyncTask<SlhSignTask>> {
+    use kmipkit_core::slhdsa::{SlhError, MAX_CONTEXT_BYTES};
+    let param = slh_param(&env, &param)?;
+    let s = param.sizes();
+    if sk.len() != s.private_key {
+        return Err(slh_error(&env, SlhError::KeyLength));
+    }
+    if ctx.len() > MAX_CONTEXT_BYTES {
+        return Err(slh_error(&env, SlhError::ContextLength));
+    }
+    if !opt_rand.is_empty() && opt_rand.len() != s.n {
+        return Err(slh_error(&env, SlhError::RandomnessLength));
+    }
+    Ok(AsyncTask::new(SlhSignTask {
+        param,
+        sk: Zeroizing::new(sk.to_vec()),
+        msg: msg.to_vec(),
+        ctx: ctx.to_vec(),
+        opt_rand: Zeroizing::new(opt_rand.to_vec()),
+    }))
+}
+
+pub struct SlhSignTask {
+    param: kmipkit_core::slhdsa::Param,
+    /// Copies of the caller's secret key and opt_rand, zeroized when the task is dropped.
+    sk: Zeroizing<Vec<u8>>,
+    msg: Vec<u8>,
+    ctx: Vec<u8>,
+    opt_rand: Zeroizing<Vec<u8>>,
+}
+
+impl Task for SlhSignTask {
+    type Output = Vec<u8>;
+    type JsValue = Buffer;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let mut sig = vec![0u8; self.param.sizes().signature];
+        let randomness = if self.opt_rand.is_empty() {
+            kmipkit_core::slhdsa::Randomness::Hedged
+        } else {
+            kmipkit_core::slhdsa::Randomness::Fixed(&self.opt_rand)
+        };
+        let r = guarded(|| kmipkit_core::slhdsa::sign_into(self.param, &self.sk, &self.msg, &self.ctx, randomness, &mut sig))?;
+        r.map_err(|e| Error::new(Status::InvalidArg, format!("kmipkit: {e}")))?;
+        Ok(sig)
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(Buffer::from(output))
+    }
+}
+
+/// SLH-DSA key generation on the libuv pool (0.2 to 1.2 s for the 's' sets), resolving to the
+/// secret key `SK.seed || SK.prf || PK.seed || PK.root`, whose second half is the public key.
+/// Deterministic from `seed` (3n bytes) when it is not empty; bad names and lengths throw here.
+#[napi(js_name = "slhDsaKeygen", ts_return_type = "Promise<Buffer>")]
+pub fn slh_dsa_keygen(env: Env, param: String, seed: &[u8]) -> Result<AsyncTask<SlhKeygenTask>> {
+    let param = slh_param(&env, &param)?;
+    if !seed.is_empty() && seed.len() != 3 * param.sizes().n {
+        return Err(slh_error(&env, kmipkit_core::slhdsa::SlhError::SeedLength));
+    }
+    Ok(AsyncTask::new(SlhKeygenTask { param, seed: Zeroizing::new(seed.to_vec()) }))
+}
+
+pub struct SlhKeygenTask {
+    param: kmipkit_core::slhdsa::Param,
+    /// A copy of the caller's seed (empty: random), zeroized when the task is dropped.
+    seed: Zeroizing<Vec<u8>>,
+}
+
+impl Task for SlhKeygenTask {
+    type Output = Vec<u8>;
+    type JsValue = Buffer;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let s = self.param.sizes();
+        let mut pk = [0u8; 64];
+        // The secret key moves to JS as it is (no copy left behind).
+        let mut sk = vec![0u8; s.private_key];
+        let seed = if self.seed.is_empty() { None } else { Some(&self.seed[..]) };
+        let r = guarded(|| kmipkit_core::slhdsa::keygen_into(self.param, seed, &mut pk[..s.public_key], &mut sk))?;
+        r.map_err(|e| Error::new(Status::InvalidArg, format!("kmipkit: {e}")))?;
+        Ok(sk)
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(Buffer::from(output))
+    }
+}

@@ -9,7 +9,8 @@ import {
 import { clientOwnsCustom } from '../attributes/registry.js';
 import { KmipError, invalidField } from '../errors.js';
 import { child, children, itemEquals, read, struct, text } from '../items.js';
-import { applyDates, load, save, uidOf, wrongState, type OpContext, Operation } from '../context.js';
+import { applyDates, load, save, uidOf, type OpContext, Operation } from '../context.js';
+import { lifecycleRefusal } from './usable.js';
 import { stateOf, uidItem, type ManagedObject } from '../object.js';
 import { GRANT_ATTRIBUTE, checkGrantChange, syncGrants } from '../grants.js';
 import { checkNamesUnique, readOnly, singleValued } from './common.js';
@@ -105,7 +106,7 @@ function checkWritable(ctx: OpContext, obj: ManagedObject, key: string, mode: 'a
   const allowed = mode === 'add' ? d.clientSets : mode === 'modify' ? d.clientModifies : d.clientDeletes;
   if (!allowed) throw readOnly(ctx, `${key} cannot be ${mode === 'add' ? 'set' : mode === 'modify' ? 'modified' : 'deleted'} by a client`);
   if (d.modifiableIn && !d.modifiableIn.includes(stateOf(obj))) {
-    throw wrongState(ctx, `${key} can no longer be changed in this state`);
+    throw lifecycleRefusal(ctx, `${key} can no longer be changed in this state`);
   }
 }
 

@@ -1,6 +1,6 @@
 // Create (symmetric keys and secret data generated here) and Register (any object the client brings).
 import { CertificateType, CryptographicAlgorithm as Alg, KeyFormatType, ObjectType, ResultReason, SecretDataType, Tag } from '../../dict/index.js';
-import type { StructureItem, TtlvItem } from '../../ttlv/types.js';
+import { ItemType, type StructureItem, type TtlvItem } from '../../ttlv/types.js';
 import { encode } from '../../ttlv/index.js';
 import { fromAttribute1x, type Attr } from '../attributes/model.js';
 import { KmipError, invalidField } from '../errors.js';
@@ -12,7 +12,9 @@ import { x509Attributes } from '../certificates.js';
 import { GRANT_ATTRIBUTE, checkGrantChange, syncGrants } from '../grants.js';
 import { keyBlockAttributes, keyBlockOf, objectFromPayload, symmetricKey, wipe } from '../objects.js';
 import { protectionStorageFor, withServerRng } from '../policy.js';
+import { parseWrapInfo } from '../wrap.js';
 import { checkClientAttributes, checkNamesUnique, newObject, requestAttributes } from './common.js';
+import { checkAlgorithmPolicy } from '../pqc.js';
 
 /** Key lengths (bits) a generated symmetric key may have, per algorithm; others: any multiple of 8 up to 4096. */
 const SYMMETRIC_LENGTHS: Readonly<Record<number, readonly number[]>> = {
@@ -74,6 +76,7 @@ export async function create(ctx: OpContext, payload: TtlvItem): Promise<TtlvIte
   const objectType = need('enum', payload, Tag.ObjectType);
   const attrs = await requestAttributes(ctx, payload);
   checkClientAttributes(ctx, attrs);
+  checkAlgorithmPolicy(ctx, objectType, attrs);
   await checkNamesUnique(ctx, attrs);
   const storage = protectionStorageFor(payload);
   const { body, secret } = generate(objectType, attrs);
@@ -106,7 +109,7 @@ function templateBodyNames(body: StructureItem): Attr[] {
  * A symmetric key's material must be as long as its Cryptographic Length says, wherever that is stated
  * (Key Block or attributes, which must then agree). Wrapped material is ciphertext and is not checked.
  */
-function checkSymmetricLength(body: TtlvItem, attrs: readonly Attr[]): void {
+export function checkSymmetricLength(body: TtlvItem, attrs: readonly Attr[]): void {
   const kb = keyBlockOf(body);
   if (!kb || child(kb, Tag.KeyWrappingData)) return;
   const stated = [read.int(child(kb, Tag.CryptographicLength)), ...attrs.filter((a) => a.key === 'Cryptographic Length').map((a) => read.int(a.value))]
@@ -116,9 +119,31 @@ function checkSymmetricLength(body: TtlvItem, attrs: readonly Attr[]): void {
   const format = read.enum(child(kb, Tag.KeyFormatType));
   const key = format === KeyFormatType.Raw ? read.bytes(km) : format === KeyFormatType.TransparentSymmetricKey ? read.bytes(child(km, Tag.Key)) : undefined;
   if (key === undefined || stated.length === 0) return;
-  if (key.length * 8 !== stated[0]) {
+  const algorithm = read.enum(child(kb, Tag.CryptographicAlgorithm)) ?? read.enum(attr(attrs, 'Cryptographic Algorithm'));
+  if (key.length * 8 !== stated[0] && !parityBits(algorithm, key.length, stated[0])) {
     throw invalidField(`the key material is ${key.length * 8} bits long, but its Cryptographic Length says ${stated[0]}`);
   }
+}
+
+/**
+ * A wrapped key is stored as registered (KMIP 1.4 §4.3 and 2.1 §6.1.43 give Register no Key Wrap Type:
+ * the server keeps what it is given). Get returns it as registered, or unwrapped with Key Wrap Type Not
+ * Wrapped; Import with Key Wrap Type Not Wrapped stores it unwrapped instead. Its Key Wrapping Data must
+ * describe a wrapping the server can undo (Wrapping Method Encrypt).
+ */
+function checkWrapping(body: StructureItem): void {
+  const kb = keyBlockOf(body);
+  if (!kb) return;
+  const kwd = child(kb, Tag.KeyWrappingData);
+  if (kwd) parseWrapInfo(kwd, 'Key Wrapping Data');
+  else if (child(kb, Tag.KeyValue)?.type === ItemType.ByteString) throw invalidField('a Key Value given as a Byte String is wrapped, but the Key Block has no Key Wrapping Data');
+}
+
+/** DES and Triple DES keys carry a parity bit per byte: their Cryptographic Length may count key bits only. */
+function parityBits(algorithm: number | undefined, bytes: number, bits: number): boolean {
+  if (algorithm === Alg.DES3) return (bytes === 24 && bits === 168) || (bytes === 16 && bits === 112);
+  if (algorithm === Alg.DES) return bytes === 8 && bits === 56;
+  return false;
 }
 
 export async function register(ctx: OpContext, payload: TtlvItem): Promise<TtlvItem[]> {
@@ -129,6 +154,9 @@ export async function register(ctx: OpContext, payload: TtlvItem): Promise<TtlvI
   await checkNamesUnique(ctx, attrs);
   // What the Key Block says of itself fills in what the template leaves out.
   for (const a of keyBlockAttributes(body)) if (!attrs.some((b) => b.key === a.key)) attrs.push(a);
+  // The same algorithm rules as Create: KMIP 3.0 draft algorithms only with the setting, Quantum Safe honoured.
+  checkAlgorithmPolicy(ctx, objectType, attrs);
+  checkWrapping(body);
   if (objectType === ObjectType.SymmetricKey) checkSymmetricLength(body, attrs);
   if (objectType === ObjectType.Template && ctx.v >= 20) throw new KmipError(ResultReason.InvalidField, 'Templates were removed in KMIP 2.0');
   if (objectType === ObjectType.Template) {

@@ -1,76 +1,173 @@
-// Encrypt, Decrypt, MAC, MAC Verify, Hash and RNG Seed (KMIP 1.2+), single-part only. The key must be a
-// Symmetric Key the caller may use for the operation, whose Cryptographic Usage Mask has the operation's
-// bit and whose state permits it: protecting (Encrypt, MAC) needs Active; processing (Decrypt, MAC
+// Encrypt, Decrypt, MAC, MAC Verify, Hash and RNG Seed (KMIP 1.2+), all but RNG Seed also multi-part
+// (KMIP 1.3+, streams kept per principal by ../crypto/multipart.ts). The key must be a
+// Symmetric Key (or for Encrypt an RSA Public Key, for Decrypt an RSA Private Key: ../crypto/rsa.ts) the
+// caller may use for the operation, whose Cryptographic Usage Mask has the operation's bit and whose
+// state permits it (./usable.ts): protecting (Encrypt, MAC) needs Active; processing (Decrypt, MAC
 // Verify) also works Deactivated or Compromised. Parameters come from the request's Cryptographic
 // Parameters, else from the key's own Cryptographic Parameters attribute. The primitives live in
 // ../crypto/symmetric.ts. Key and plaintext buffers made here are zeroed after use.
-import { randomBytes } from 'node:crypto';
 import {
-  BlockCipherMode, CryptographicAlgorithm as Alg, CryptographicUsageMask as Mask, HashingAlgorithm as Hash, ObjectType, PaddingMethod,
+  BlockCipherMode, CryptographicAlgorithm as Alg, HashingAlgorithm as Hash, ObjectType, PaddingMethod,
   ResultReason, Tag, UsageLimitsUnit, ValidityIndicator,
 } from '../../dict/index.js';
 import { decode } from '../../ttlv/index.js';
 import type { StructureItem, TtlvItem } from '../../ttlv/types.js';
 import { KmipError, invalidField } from '../errors.js';
 import { bytes, child, enm, int, long, read, struct } from '../items.js';
-import { load, save, uidOf, wrongState, type OpContext, Operation } from '../context.js';
-import { dateOf, first, setOne, stateOf, uidItem, type ManagedObject } from '../object.js';
+import { save, type OpContext, Operation } from '../context.js';
+import { first, setOne, uidItem, type ManagedObject } from '../object.js';
 import { symmetricKeyBytes, wipe } from '../objects.js';
-import { canProcess, canProtect, isDestroyed } from '../lifecycle.js';
 import * as sym from '../crypto/symmetric.js';
+import { MultipartError, storeFor, type StreamState } from '../crypto/multipart.js';
+import * as rsa from '../crypto/rsa.js';
+import { usableObject } from './usable.js';
 
 type Use = 'encrypt' | 'decrypt' | 'mac' | 'macVerify';
 
-const USE: Record<Use, { op: number; bit: number; protect: boolean; name: string; bitName: string }> = {
-  encrypt: { op: Operation.Encrypt, bit: Mask.Encrypt, protect: true, name: 'Encrypt', bitName: 'Encrypt' },
-  decrypt: { op: Operation.Decrypt, bit: Mask.Decrypt, protect: false, name: 'Decrypt', bitName: 'Decrypt' },
-  mac: { op: Operation.MAC, bit: Mask.MACGenerate, protect: true, name: 'MAC', bitName: 'MAC Generate' },
-  macVerify: { op: Operation.MACVerify, bit: Mask.MACVerify, protect: false, name: 'MAC Verify', bitName: 'MAC Verify' },
+/** The object types each use takes: Encrypt also a Public Key, Decrypt also a Private Key (RSA, ../crypto/rsa.ts). */
+const TYPES: Record<Use, readonly number[]> = {
+  encrypt: [ObjectType.SymmetricKey, ObjectType.PublicKey],
+  decrypt: [ObjectType.SymmetricKey, ObjectType.PrivateKey],
+  mac: [ObjectType.SymmetricKey],
+  macVerify: [ObjectType.SymmetricKey],
 };
 
 /** Parameters KMIP 2.x names precisely; 1.x had only Invalid Field for them. */
 const badParams = (ctx: OpContext, msg: string) => new KmipError(ctx.v >= 20 ? ResultReason.BadCryptographicParameters : ResultReason.InvalidField, msg);
 const unsupported = (msg: string) => new KmipError(ResultReason.FeatureNotSupported, msg);
-/** "Object specified is not able to be used for ..." is Permission Denied in 1.x. */
-const unusable = (ctx: OpContext, reason2x: number, msg: string) => new KmipError(ctx.v >= 20 ? reason2x : ResultReason.PermissionDenied, msg);
 
-/** Refuses the parts of multi-part (streaming) operations: only single-part requests are performed. */
-function singlePart(payload: TtlvItem | undefined): void {
-  const correlation = child(payload, Tag.CorrelationValue);
-  const init = read.bool(child(payload, Tag.InitIndicator));
-  const final = read.bool(child(payload, Tag.FinalIndicator));
-  if (correlation !== undefined || (init === true && final !== true) || final === false) {
-    throw unsupported('multi-part cryptographic operations (Correlation Value, Init and Final Indicators) are not supported: send the data in one request');
+/**
+ * Which part of a (possibly multi-part) operation a request is (KMIP 1.3+; 2.1 §6.1 "Multi-part
+ * cryptographic operations"): single-part without the three fields, or with Init and Final Indicators
+ * both True and no Correlation Value; the first part has Init Indicator True; later parts carry the
+ * Correlation Value the first part returned, the last one with Final Indicator True.
+ */
+type Parts = { kind: 'single' } | { kind: 'init' } | { kind: 'continue'; correlation: Uint8Array; final: boolean };
+
+function partsOf(ctx: OpContext, payload: TtlvItem | undefined): Parts {
+  const correlation = read.bytes(child(payload, Tag.CorrelationValue));
+  const init = read.bool(child(payload, Tag.InitIndicator)) === true;
+  const final = read.bool(child(payload, Tag.FinalIndicator)) === true;
+  if (correlation === undefined) {
+    if (init === final) return { kind: 'single' };
+    if (init) return { kind: 'init' };
+    // A last part with nothing to finish.
+    throw noStream(ctx, 'Final Indicator without a Correlation Value: a multi-part operation starts with Init Indicator True');
+  }
+  if (init) throw invalidField('Init Indicator True starts a multi-part operation: it takes no Correlation Value');
+  return { kind: 'continue', correlation, final };
+}
+
+/** No open stream for the request: 2.x has Invalid Correlation Value; 1.4 §11.30/11.31 say Item Not Found for
+ *  an unknown Correlation Value, and a Final part without any Correlation Value is an invalid field. */
+function noStream(ctx: OpContext, msg: string, given = false): KmipError {
+  return new KmipError(ctx.v >= 20 ? ResultReason.InvalidCorrelationValue : given ? ResultReason.ItemNotFound : ResultReason.InvalidField, msg);
+}
+
+/** The state of an open multi-part cipher or MAC operation (../crypto/multipart.ts keeps it). */
+interface CipherStreamState extends StreamState {
+  readonly kind: 'cipher';
+  readonly stream: sym.CipherStream;
+  readonly aead: boolean;
+}
+interface MacStreamState extends StreamState {
+  readonly kind: 'mac';
+  readonly stream: sym.MacStream;
+  /** MAC Verify: the MAC Data to check, from the latest part that gave it. */
+  expected?: Buffer;
+}
+interface HashStreamState extends StreamState {
+  readonly kind: 'hash';
+  readonly stream: sym.HashStream;
+}
+type OpenStream = CipherStreamState | MacStreamState | HashStreamState;
+
+function multipartError(ctx: OpContext, err: unknown): KmipError {
+  if (!(err instanceof MultipartError)) throw err;
+  if (err.kind === 'unknown') return noStream(ctx, err.message, true);
+  // A server limit: 2.x names it; 1.x has no reason for it but General Failure.
+  return new KmipError(ctx.v >= 20 ? ResultReason.ServerLimitExceeded : ResultReason.GeneralFailure, err.message);
+}
+
+/**
+ * Results of multi-part steps, by request payload and step. When an item of a batch fails, the engine
+ * rolls the store back and runs the whole batch again (with savepoints); a stream, unlike the store, is
+ * not rolled back, so the second run takes the first run's result (or failure) for each step instead of
+ * opening a second stream or feeding one the same part twice. The store side (key checks, Usage Limits)
+ * runs again as it must. Payload objects live as long as their request, so nothing accumulates.
+ */
+const stepResults = new WeakMap<object, Map<string, { ok: unknown } | { error: unknown }>>();
+
+function stepOnce<T>(payload: TtlvItem | undefined, step: string, fn: () => T): T {
+  let steps = payload ? stepResults.get(payload) : undefined;
+  const prior = steps?.get(step);
+  if (prior) {
+    if ('error' in prior) throw prior.error;
+    return prior.ok as T;
+  }
+  if (payload && !steps) stepResults.set(payload, (steps = new Map()));
+  try {
+    const ok = fn();
+    steps?.set(step, { ok });
+    return ok;
+  } catch (error) {
+    steps?.set(step, { error });
+    throw error;
   }
 }
 
-/** Loads the key for `use`, enforcing object type, material, state and usage mask; its raw bytes (zero them when done). */
-async function keyFor(ctx: OpContext, payload: TtlvItem | undefined, use: Use): Promise<{ uid: string; obj: ManagedObject; key: Uint8Array; body: StructureItem }> {
-  const u = USE[use];
-  const uid = uidOf(ctx, payload);
-  const obj = await load(ctx, uid, u.op);
-  if (obj.objectType !== ObjectType.SymmetricKey) {
-    throw unusable(ctx, ResultReason.InvalidObjectType, `${u.name} needs a Symmetric Key`);
+/**
+ * The principal's open stream for a later part. The part may leave out the Unique Identifier (the
+ * stream's key is used) but may not name another key; the key is checked again (access, state, dates,
+ * usage mask) on every part, and a refusal there ends the stream.
+ */
+async function streamFor(ctx: OpContext, payload: TtlvItem | undefined, use: Use, parts: { correlation: Uint8Array }) {
+  const store = storeFor(ctx.server);
+  const state = stepOnce(payload, 'find', () => {
+    let found: OpenStream;
+    try {
+      found = store.peek(ctx.principal, parts.correlation, USE_OPS[use]) as OpenStream;
+    } catch (err) {
+      throw multipartError(ctx, err);
+    }
+    const named = read.text(child(payload, Tag.UniqueIdentifier));
+    if (named !== undefined && named !== found.uid) throw noStream(ctx, 'that Correlation Value belongs to an operation with another key', true);
+    return found;
+  });
+  if (read.text(child(payload, Tag.UniqueIdentifier)) === undefined) ctx.placeholder = state.uid;
+  const end = () => store.end(ctx.principal, parts.correlation);
+  let target: { uid: string; obj: ManagedObject };
+  try {
+    target = await usableKey(ctx, payload, use);
+  } catch (err) {
+    end();
+    throw err;
   }
-  const state = stateOf(obj);
-  if (isDestroyed(state) || !obj.hasMaterial) throw new KmipError(ResultReason.KeyValueNotPresent, 'the key is destroyed: its material is gone');
-  if (!(u.protect ? canProtect(state) : canProcess(state))) {
-    throw ctx.v >= 20
-      ? wrongState(ctx, u.protect ? `${u.name} needs an Active key` : `${u.name} needs an Active, Deactivated or Compromised key`)
-      : new KmipError(ResultReason.PermissionDenied, `the key's state does not permit ${u.name}`);
-  }
-  // Protect Stop Date ends protection; Process Start Date begins processing (KMIP 2.1 §4.42, §4.43).
-  const protectStop = dateOf(obj, 'Protect Stop Date');
-  const processStart = dateOf(obj, 'Process Start Date');
-  if (u.protect ? protectStop !== undefined && protectStop <= ctx.now : processStart !== undefined && processStart > ctx.now) {
-    // The OASIS test case CS-BC-M-14 expects Permission Denied up to 2.0 and Wrong Key Lifecycle State at 2.1.
-    throw new KmipError(ctx.v >= 21 ? ResultReason.WrongKeyLifecycleState : ResultReason.PermissionDenied,
-      u.protect ? `the key's Protect Stop Date has passed: no ${u.name}` : `the key's Process Start Date has not come: no ${u.name}`);
-  }
-  const mask = read.int(first(obj, 'Cryptographic Usage Mask')) ?? 0;
-  if ((mask & u.bit) === 0) {
-    throw unusable(ctx, ResultReason.IncompatibleCryptographicUsageMask, `the key's Cryptographic Usage Mask does not include ${u.bitName}`);
-  }
+  /** Charges the part's bytes to the stream (MultipartError past the limit, which ends it). */
+  const charge = (bytesIn: number) => {
+    try {
+      store.use(ctx.principal, parts.correlation, bytesIn, USE_OPS[use]);
+    } catch (err) {
+      throw multipartError(ctx, err);
+    }
+  };
+  return { state, end, target, charge };
+}
+
+const USE_OPS: Record<Use, number> = { encrypt: Operation.Encrypt, decrypt: Operation.Decrypt, mac: Operation.MAC, macVerify: Operation.MACVerify };
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Loads the object for `use` and checks that it may be used (./usable.ts: object type, state, dates,
+ * usage mask; one convention with Sign and Signature Verify).
+ */
+function usableKey(ctx: OpContext, payload: TtlvItem | undefined, use: Use): Promise<{ uid: string; obj: ManagedObject }> {
+  return usableObject(ctx, payload, use, TYPES[use]);
+}
+
+/** A usable Symmetric Key's raw bytes (zero them when done). */
+async function withMaterial(ctx: OpContext, target: { uid: string; obj: ManagedObject }): Promise<{ uid: string; obj: ManagedObject; key: Uint8Array; body: StructureItem }> {
+  const { uid, obj } = target;
   const material = await ctx.tx.getMaterial(uid);
   if (!material) throw new KmipError(ResultReason.KeyValueNotPresent, 'the key holds no material');
   const body = decode(material) as StructureItem;
@@ -83,6 +180,11 @@ async function keyFor(ctx: OpContext, payload: TtlvItem | undefined, use: Use): 
   const key = Buffer.from(raw);
   wipe(body);
   return { uid, obj, key, body };
+}
+
+/** Loads a Symmetric Key for `use`, checked as usableKey does; its raw bytes (zero them when done). */
+async function keyFor(ctx: OpContext, payload: TtlvItem | undefined, use: Use): Promise<{ uid: string; obj: ManagedObject; key: Uint8Array; body: StructureItem }> {
+  return withMaterial(ctx, await usableKey(ctx, payload, use));
 }
 
 /** The request's Cryptographic Parameters, else the key's own (first) Cryptographic Parameters attribute. */
@@ -101,6 +203,8 @@ function data(payload: TtlvItem | undefined, name: string, tag: number = Tag.Dat
 
 interface CipherPlan {
   mode: sym.Mode;
+  /** AES, or Triple DES (CBC, ECB); ChaCha20 modes ignore it. */
+  cipher: sym.BlockCipher;
   pad: boolean;
   ivLength: number; // bytes; 0 for ECB; the length a server-made IV gets
   /** Whether a given IV must be exactly ivLength (GCM takes any length unless IV Length says). */
@@ -116,6 +220,7 @@ const MODES: Partial<Record<number, sym.Mode>> = {
   [BlockCipherMode.CBC]: 'cbc',
   [BlockCipherMode.CTR]: 'ctr',
   [BlockCipherMode.ECB]: 'ecb',
+  [BlockCipherMode.XTS]: 'xts',
 };
 const GCM_TAG_LENGTHS = new Set([4, 8, 12, 13, 14, 15, 16]);
 
@@ -133,17 +238,23 @@ function cipherPlan(ctx: OpContext, params: TtlvItem | undefined, algorithm: num
   const counter = read.int(child(params, Tag.InitialCounterValue)) ?? 0;
   if (ivBits !== undefined && (ivBits <= 0 || ivBits % 8 !== 0)) throw badParams(ctx, 'IV Length must be a positive multiple of 8 bits');
   let mode: sym.Mode;
+  let cipher: sym.BlockCipher = 'aes';
   if (alg === Alg.AES) {
     if (modeEnum === undefined) throw badParams(ctx, 'AES needs a Block Cipher Mode (in the request or the key\'s Cryptographic Parameters)');
     const m = MODES[modeEnum];
-    if (!m) throw unsupported('supported Block Cipher Modes for AES: GCM, CBC, CTR, ECB');
+    if (!m) throw unsupported('supported Block Cipher Modes for AES: GCM, CBC, CTR, ECB, XTS');
     mode = m;
+  } else if (alg === Alg.DES3) {
+    if (modeEnum === undefined) throw badParams(ctx, 'Triple DES needs a Block Cipher Mode (in the request or the key\'s Cryptographic Parameters)');
+    if (modeEnum !== BlockCipherMode.CBC && modeEnum !== BlockCipherMode.ECB) throw unsupported('supported Block Cipher Modes for Triple DES: CBC, ECB');
+    mode = MODES[modeEnum]!;
+    cipher = '3des';
   } else if (alg === Alg.ChaCha20) {
     mode = 'chacha20';
   } else if (alg === Alg.ChaCha20Poly1305) {
     mode = 'chacha20-poly1305';
   } else {
-    throw unsupported('Encrypt and Decrypt support AES, ChaCha20 and ChaCha20-Poly1305 keys');
+    throw unsupported('Encrypt and Decrypt support AES, Triple DES, ChaCha20 and ChaCha20-Poly1305 keys');
   }
   let pad = false;
   if (mode === 'cbc' || mode === 'ecb') {
@@ -153,10 +264,13 @@ function cipherPlan(ctx: OpContext, params: TtlvItem | undefined, algorithm: num
   } else if (padding !== undefined && padding !== PaddingMethod.None) {
     throw badParams(ctx, 'padding applies to CBC and ECB only');
   }
-  const defaultIv = mode === 'ecb' ? 0 : mode === 'gcm' || mode === 'chacha20' || mode === 'chacha20-poly1305' ? 12 : 16;
+  const block = sym.blockSize(cipher);
+  const defaultIv = mode === 'ecb' ? 0 : mode === 'gcm' || mode === 'chacha20' || mode === 'chacha20-poly1305' ? 12 : block;
   const ivLength = ivBits === undefined ? defaultIv : ivBits / 8;
   if (mode === 'ecb' && ivBits !== undefined) throw badParams(ctx, 'ECB takes no IV');
-  if ((mode === 'cbc' || mode === 'ctr') && ivLength !== 16) throw badParams(ctx, `${mode.toUpperCase()} needs a 128-bit IV`);
+  if ((mode === 'cbc' || mode === 'ctr') && ivLength !== block) throw badParams(ctx, `${mode.toUpperCase()} needs a ${block * 8}-bit IV`);
+  // XTS (IEEE 1619, SP 800-38E): the IV/Counter/Nonce is the 128-bit tweak (the data unit's number).
+  if (mode === 'xts' && ivLength !== 16) throw badParams(ctx, 'XTS needs a 128-bit tweak as the IV/Counter/Nonce');
   if (mode === 'chacha20' && ivLength !== 12 && ivLength !== 8) throw badParams(ctx, 'ChaCha20 needs a 64 or 96-bit nonce');
   if (mode === 'chacha20-poly1305' && ivLength !== 12) throw badParams(ctx, 'ChaCha20-Poly1305 needs a 96-bit nonce');
   if (mode === 'gcm' && ivLength > 128) throw badParams(ctx, 'GCM IVs up to 1024 bits are accepted');
@@ -167,7 +281,7 @@ function cipherPlan(ctx: OpContext, params: TtlvItem | undefined, algorithm: num
   }
   if (mode === 'chacha20' && (counter < 0 || !Number.isInteger(counter))) throw badParams(ctx, 'Initial Counter Value must not be negative');
   // A GCM IV of any length the client gives is used when IV Length does not fix one.
-  return { mode, pad, ivLength, ivFixed: mode !== 'gcm' || ivBits !== undefined, tagLength, randomIv, counter };
+  return { mode, cipher, pad, ivLength, ivFixed: mode !== 'gcm' || ivBits !== undefined, tagLength, randomIv, counter };
 }
 
 /** GCM tags per SP 800-38D; ChaCha20-Poly1305 tags may be truncated (the OASIS test cases check 12). */
@@ -201,14 +315,16 @@ const missingIv = (message: string) => new KmipError(ResultReason.InvalidMessage
  * data's length in bytes, or one per operation for unit Object. Usage Limits Count is what is left
  * (the Total until the first use). Returns the attribute to store once the operation has succeeded.
  */
-function allocate(obj: ManagedObject, bytesUsed: number): TtlvItem | undefined {
+function allocate(obj: ManagedObject, bytesUsed: number, firstPart = true): TtlvItem | undefined {
   const limits = read.struct(first(obj, 'Usage Limits'));
   if (!limits) return undefined;
   const total = read.long(child(limits, Tag.UsageLimitsTotal));
   const left = read.long(child(limits, Tag.UsageLimitsCount)) ?? total;
   if (left === undefined) return undefined;
   const unit = read.enum(child(limits, Tag.UsageLimitsUnit));
-  const need = BigInt(unit === UsageLimitsUnit.Object ? 1 : bytesUsed);
+  // A multi-part operation is one operation: unit Object counts its first part only.
+  const need = BigInt(unit === UsageLimitsUnit.Object ? (firstPart ? 1 : 0) : bytesUsed);
+  if (need === 0n) return undefined;
   if (need > left) throw new KmipError(ResultReason.PermissionDenied, 'the key\'s Usage Limits do not allow this much more use');
   return struct(Tag.UsageLimits, [
     total !== undefined ? long(Tag.UsageLimitsTotal, total) : undefined,
@@ -224,32 +340,132 @@ function cryptoError(err: unknown): KmipError {
   return new KmipError(ResultReason.CryptographicFailure, 'the cryptographic operation failed');
 }
 
+/** The primitive's input for a plan (the data added by the caller). */
+function cipherInput(plan: CipherPlan, key: Uint8Array, iv: Uint8Array | undefined, payload: TtlvItem | undefined): Omit<sym.CipherInput, 'data'> {
+  return {
+    mode: plan.mode, cipher: plan.cipher, key, iv: primitiveIv(plan, iv ?? EMPTY), pad: plan.pad,
+    aad: read.bytes(child(payload, Tag.AuthenticatedEncryptionAdditionalData)), tagLength: plan.tagLength || undefined,
+  };
+}
+
+const multipartAsymmetric = () => unsupported('multi-part operations are served for symmetric keys only');
+
+/**
+ * Opens a multi-part cipher stream and runs the first part's data through it; the Correlation Value
+ * and the first output. Key bytes are copied into the OpenSSL context only.
+ */
+function openCipherStream(ctx: OpContext, use: 'encrypt' | 'decrypt', uid: string, input: Omit<sym.CipherInput, 'data'>, first: Uint8Array): { correlation: Uint8Array; data: Buffer } {
+  let stream: sym.CipherStream;
+  try {
+    stream = new sym.CipherStream(use, input);
+  } catch (err) {
+    throw cryptoError(err);
+  }
+  const store = storeFor(ctx.server);
+  const state: CipherStreamState = { kind: 'cipher', op: USE_OPS[use], uid, stream, aead: (input.tagLength ?? 0) > 0, close: () => stream.close() };
+  let correlation: Uint8Array;
+  try {
+    correlation = store.open(ctx.principal, state, first.length);
+  } catch (err) {
+    throw multipartError(ctx, err);
+  }
+  try {
+    return { correlation, data: stream.update(first) };
+  } catch (err) {
+    store.end(ctx.principal, correlation);
+    throw cryptoError(err);
+  }
+}
+
+/** A later part of a multi-part Encrypt or Decrypt. */
+async function continueCipher(ctx: OpContext, payload: TtlvItem | undefined, use: 'encrypt' | 'decrypt', parts: { correlation: Uint8Array; final: boolean }): Promise<TtlvItem[]> {
+  const chunk = read.bytes(child(payload, Tag.Data)) ?? EMPTY;
+  const { state, end, target, charge } = await streamFor(ctx, payload, use, parts);
+  if (state.kind !== 'cipher') throw noStream(ctx, 'that Correlation Value belongs to another operation', true);
+  if (child(payload, Tag.AuthenticatedEncryptionAdditionalData) !== undefined) {
+    end();
+    throw invalidField('Authenticated Encryption Additional Data goes with the first part (Init Indicator True) only: the operation is abandoned');
+  }
+  let used: TtlvItem | undefined;
+  try {
+    used = use === 'encrypt' ? allocate(target.obj, chunk.length, false) : undefined;
+  } catch (err) {
+    end();
+    throw err;
+  }
+  const out = stepOnce(payload, 'run', (): { data: Buffer; tag?: Buffer } => {
+    charge(chunk.length);
+    try {
+      const head = state.stream.update(chunk);
+      if (!parts.final) return { data: head };
+      const tag = use === 'decrypt' && state.aead ? read.bytes(child(payload, Tag.AuthenticatedEncryptionTag)) : undefined;
+      if (use === 'decrypt' && state.aead && tag === undefined) throw invalidField('the last part of an authenticated Decrypt needs the Authenticated Encryption Tag');
+      const last = state.stream.final(tag);
+      end();
+      const data = head.length ? Buffer.concat([head, last.data]) : last.data;
+      head.fill(0);
+      return { data, tag: last.tag };
+    } catch (err) {
+      end();
+      throw err instanceof KmipError ? err : cryptoError(err);
+    }
+  });
+  if (used) {
+    setOne(target.obj, 'Usage Limits', used);
+    await save(ctx, target.obj);
+  }
+  ctx.placeholder = state.uid;
+  // Later parts answer the Correlation Value again until the last (as the OASIS TC-STREAM test cases expect).
+  return [
+    uidItem(state.uid),
+    out.data.length ? bytes(Tag.Data, out.data) : undefined,
+    parts.final ? undefined : bytes(Tag.CorrelationValue, parts.correlation),
+    out.tag ? bytes(Tag.AuthenticatedEncryptionTag, out.tag) : undefined,
+  ].filter((x): x is TtlvItem => x !== undefined);
+}
+
 export async function encrypt(ctx: OpContext, payload: TtlvItem | undefined): Promise<TtlvItem[]> {
-  singlePart(payload);
-  const { uid, obj, key, body } = await keyFor(ctx, payload, 'encrypt');
+  const parts = partsOf(ctx, payload);
+  if (parts.kind === 'continue') return continueCipher(ctx, payload, 'encrypt', parts);
+  const target = await usableKey(ctx, payload, 'encrypt');
+  if (parts.kind === 'init' && rsa.isAsymmetricKey(target.obj)) throw multipartAsymmetric();
+  if (rsa.isAsymmetricKey(target.obj)) return rsa.encryptWithPublicKey(ctx, payload, target.uid, target.obj);
+  const { uid, obj, key, body } = await withMaterial(ctx, target);
   try {
     const plan = cipherPlan(ctx, paramsFor(payload, obj), keyAlgorithm(obj, body));
-    const plaintext = data(payload, 'Encrypt');
+    // Data is optional on the first part of a multi-part operation.
+    const plaintext = parts.kind === 'init' ? (read.bytes(child(payload, Tag.Data)) ?? EMPTY) : data(payload, 'Encrypt');
     let iv = read.bytes(child(payload, Tag.IVCounterNonce));
     let generated = false;
     if (plan.ivLength > 0 && iv === undefined) {
       if (!plan.randomIv) {
         throw missingIv('the mode needs an IV/Counter/Nonce, or Random IV in the Cryptographic Parameters');
       }
-      iv = randomBytes(plan.ivLength);
+      iv = sym.randomIv(plan.ivLength);
       generated = true;
     }
     if (plan.ivLength === 0 && iv !== undefined && iv.length > 0) throw badParams(ctx, 'ECB takes no IV');
     checkIv(plan, iv);
-    if ((plan.mode === 'cbc' || plan.mode === 'ecb') && !plan.pad && plaintext.length % sym.BLOCK !== 0) {
-      throw invalidField('without padding the data must be a multiple of 16 bytes');
+    const block = sym.blockSize(plan.cipher);
+    if (parts.kind === 'single' && (plan.mode === 'cbc' || plan.mode === 'ecb') && !plan.pad && plaintext.length % block !== 0) {
+      throw invalidField(`without padding the data must be a multiple of ${block} bytes`);
     }
+    if (parts.kind === 'single' && plan.mode === 'xts' && plaintext.length < 16) throw invalidField('XTS needs at least 16 bytes of data');
     const used = allocate(obj, plaintext.length);
-    let out;
-    try {
-      out = sym.encrypt({ mode: plan.mode, key, iv: primitiveIv(plan, iv ?? new Uint8Array(0)), data: plaintext, pad: plan.pad, aad: read.bytes(child(payload, Tag.AuthenticatedEncryptionAdditionalData)), tagLength: plan.tagLength || undefined });
-    } catch (err) {
-      throw cryptoError(err);
+    const input = cipherInput(plan, key, iv, payload);
+    let out: { data: Buffer; tag?: Buffer };
+    let correlation: Uint8Array | undefined;
+    if (parts.kind === 'init') {
+      const opened = stepOnce(payload, 'open', () => openCipherStream(ctx, 'encrypt', uid, input, plaintext));
+      correlation = opened.correlation;
+      out = { data: opened.data };
+    } else {
+      try {
+        // Small data synchronously (no promise to wait for); large data may go to the libuv pool.
+        out = plaintext.length < sym.OFF_LOOP_BYTES ? sym.encrypt({ ...input, data: plaintext }) : await sym.encryptAsync({ ...input, data: plaintext });
+      } catch (err) {
+        throw cryptoError(err);
+      }
     }
     if (used) {
       setOne(obj, 'Usage Limits', used);
@@ -258,8 +474,10 @@ export async function encrypt(ctx: OpContext, payload: TtlvItem | undefined): Pr
     ctx.placeholder = uid;
     return [
       uidItem(uid),
-      bytes(Tag.Data, out.data),
+      // A part's Data is left out when it has none (as the OASIS TC-STREAM test cases expect).
+      correlation && out.data.length === 0 ? undefined : bytes(Tag.Data, out.data),
       generated ? bytes(Tag.IVCounterNonce, iv!) : undefined,
+      correlation ? bytes(Tag.CorrelationValue, correlation) : undefined,
       out.tag ? bytes(Tag.AuthenticatedEncryptionTag, out.tag) : undefined,
     ].filter((x): x is TtlvItem => x !== undefined);
   } finally {
@@ -268,15 +486,26 @@ export async function encrypt(ctx: OpContext, payload: TtlvItem | undefined): Pr
 }
 
 export async function decrypt(ctx: OpContext, payload: TtlvItem | undefined): Promise<TtlvItem[]> {
-  singlePart(payload);
-  const { uid, obj, key, body } = await keyFor(ctx, payload, 'decrypt');
+  const parts = partsOf(ctx, payload);
+  if (parts.kind === 'continue') return continueCipher(ctx, payload, 'decrypt', parts);
+  const target = await usableKey(ctx, payload, 'decrypt');
+  if (parts.kind === 'init' && rsa.isAsymmetricKey(target.obj)) throw multipartAsymmetric();
+  if (rsa.isAsymmetricKey(target.obj)) return rsa.decryptWithPrivateKey(ctx, payload, target.uid, target.obj);
+  const { uid, obj, key, body } = await withMaterial(ctx, target);
   try {
     const plan = cipherPlan(ctx, paramsFor(payload, obj), keyAlgorithm(obj, body));
-    const ciphertext = data(payload, 'Decrypt');
+    const ciphertext = parts.kind === 'init' ? (read.bytes(child(payload, Tag.Data)) ?? EMPTY) : data(payload, 'Decrypt');
     const iv = read.bytes(child(payload, Tag.IVCounterNonce));
     if (plan.ivLength > 0 && iv === undefined) throw missingIv('Decrypt needs the IV/Counter/Nonce used to encrypt');
     if (plan.ivLength === 0 && iv !== undefined && iv.length > 0) throw badParams(ctx, 'ECB takes no IV');
     checkIv(plan, iv);
+    const input = cipherInput(plan, key, iv, payload);
+    if (parts.kind === 'init') {
+      // The tag comes with the last part.
+      const { correlation, data: out } = stepOnce(payload, 'open', () => openCipherStream(ctx, 'decrypt', uid, input, ciphertext));
+      ctx.placeholder = uid;
+      return [uidItem(uid), out.length ? bytes(Tag.Data, out) : undefined, bytes(Tag.CorrelationValue, correlation)].filter((x): x is TtlvItem => x !== undefined);
+    }
     const tag = read.bytes(child(payload, Tag.AuthenticatedEncryptionTag));
     if (plan.tagLength > 0) {
       if (tag === undefined) throw invalidField('an authenticated mode needs the Authenticated Encryption Tag to decrypt');
@@ -285,12 +514,15 @@ export async function decrypt(ctx: OpContext, payload: TtlvItem | undefined): Pr
         throw invalidField('the Authenticated Encryption Tag has the wrong length');
       }
     }
-    if ((plan.mode === 'cbc' || plan.mode === 'ecb') && ciphertext.length % sym.BLOCK !== 0) {
+    const block = sym.blockSize(plan.cipher);
+    if ((plan.mode === 'cbc' || plan.mode === 'ecb') && ciphertext.length % block !== 0) {
       throw new KmipError(ResultReason.CryptographicFailure, 'the data is not a multiple of the block size');
     }
+    if (plan.mode === 'xts' && ciphertext.length < 16) throw invalidField('XTS needs at least 16 bytes of data');
     let plaintext: Buffer;
     try {
-      plaintext = sym.decrypt({ mode: plan.mode, key, iv: primitiveIv(plan, iv ?? new Uint8Array(0)), data: ciphertext, pad: plan.pad, aad: read.bytes(child(payload, Tag.AuthenticatedEncryptionAdditionalData)), tag: plan.tagLength > 0 ? tag : undefined });
+      const args = { ...input, data: ciphertext, tag: plan.tagLength > 0 ? tag : undefined };
+      plaintext = ciphertext.length < sym.OFF_LOOP_BYTES ? sym.decrypt(args) : await sym.decryptAsync(args);
     } catch (err) {
       throw cryptoError(err);
     }
@@ -357,12 +589,71 @@ function computeMac(plan: MacPlan, key: Uint8Array, msg: Uint8Array): Buffer {
   }
 }
 
+/** Opens a multi-part MAC or MAC Verify and feeds it the first part's data; the response payload. */
+function openMacStream(ctx: OpContext, use: 'mac' | 'macVerify', uid: string, plan: MacPlan, key: Uint8Array, first: Uint8Array, expected?: Uint8Array): TtlvItem[] {
+  let stream: sym.MacStream;
+  try {
+    stream = new sym.MacStream(plan, key);
+  } catch (err) {
+    throw cryptoError(err);
+  }
+  const store = storeFor(ctx.server);
+  const state: MacStreamState = { kind: 'mac', op: USE_OPS[use], uid, stream, close: () => stream.close(), expected: expected && Buffer.from(expected) };
+  let correlation: Uint8Array;
+  try {
+    correlation = store.open(ctx.principal, state, first.length);
+  } catch (err) {
+    throw multipartError(ctx, err);
+  }
+  try {
+    stream.update(first);
+  } catch (err) {
+    store.end(ctx.principal, correlation);
+    throw cryptoError(err);
+  }
+  ctx.placeholder = uid;
+  return [uidItem(uid), bytes(Tag.CorrelationValue, correlation)];
+}
+
+/** A later part of a multi-part MAC or MAC Verify: the MAC (or the verdict) comes with the last part only. */
+async function continueMac(ctx: OpContext, payload: TtlvItem | undefined, use: 'mac' | 'macVerify', parts: { correlation: Uint8Array; final: boolean }): Promise<TtlvItem[]> {
+  const chunk = read.bytes(child(payload, Tag.Data)) ?? EMPTY;
+  const given = read.bytes(child(payload, Tag.MACData));
+  if (use === 'mac' && given !== undefined) throw invalidField('MAC takes no MAC Data');
+  const { state, end, charge } = await streamFor(ctx, payload, use, parts);
+  if (state.kind !== 'mac') throw noStream(ctx, 'that Correlation Value belongs to another operation', true);
+  const result = stepOnce(payload, 'run', (): Buffer | undefined => {
+    charge(chunk.length);
+    if (given !== undefined) state.expected = Buffer.from(given);
+    if (use === 'macVerify' && parts.final && state.expected === undefined) {
+      end();
+      throw invalidField('MAC Verify needs the MAC Data, with the first part or the last');
+    }
+    try {
+      state.stream.update(chunk);
+      if (!parts.final) return undefined;
+      const r = state.stream.final();
+      end();
+      return r;
+    } catch (err) {
+      end();
+      throw cryptoError(err);
+    }
+  });
+  ctx.placeholder = state.uid;
+  if (!result) return [uidItem(state.uid), bytes(Tag.CorrelationValue, parts.correlation)];
+  if (use === 'mac') return [uidItem(state.uid), bytes(Tag.MACData, result)];
+  return [uidItem(state.uid), enm(Tag.ValidityIndicator, sym.macEqual(result, state.expected!) ? ValidityIndicator.Valid : ValidityIndicator.Invalid)];
+}
+
 export async function mac(ctx: OpContext, payload: TtlvItem | undefined): Promise<TtlvItem[]> {
-  singlePart(payload);
+  const parts = partsOf(ctx, payload);
+  if (parts.kind === 'continue') return continueMac(ctx, payload, 'mac', parts);
   const { uid, obj, key, body } = await keyFor(ctx, payload, 'mac');
   try {
     const plan = macPlan(ctx, paramsFor(payload, obj), keyAlgorithm(obj, body));
     if (plan.kind === 'cmac' && ![16, 24, 32].includes(key.length)) throw invalidField('CMAC needs a 128, 192 or 256-bit AES key');
+    if (parts.kind === 'init') return stepOnce(payload, 'open', () => openMacStream(ctx, 'mac', uid, plan, key, read.bytes(child(payload, Tag.Data)) ?? EMPTY));
     const out = computeMac(plan, key, data(payload, 'MAC'));
     ctx.placeholder = uid;
     return [uidItem(uid), bytes(Tag.MACData, out)];
@@ -372,11 +663,16 @@ export async function mac(ctx: OpContext, payload: TtlvItem | undefined): Promis
 }
 
 export async function macVerify(ctx: OpContext, payload: TtlvItem | undefined): Promise<TtlvItem[]> {
-  singlePart(payload);
+  const parts = partsOf(ctx, payload);
+  if (parts.kind === 'continue') return continueMac(ctx, payload, 'macVerify', parts);
   const { uid, obj, key, body } = await keyFor(ctx, payload, 'macVerify');
   try {
     const plan = macPlan(ctx, paramsFor(payload, obj), keyAlgorithm(obj, body));
     if (plan.kind === 'cmac' && ![16, 24, 32].includes(key.length)) throw invalidField('CMAC needs a 128, 192 or 256-bit AES key');
+    if (parts.kind === 'init') {
+      // The MAC Data to check may come with the first part (as TC-STREAM-MAC-1 sends it) or a later one.
+      return stepOnce(payload, 'open', () => openMacStream(ctx, 'macVerify', uid, plan, key, read.bytes(child(payload, Tag.Data)) ?? EMPTY, read.bytes(child(payload, Tag.MACData))));
+    }
     const msg = data(payload, 'MAC Verify (HMAC and CMAC need the data that was MACed)');
     const given = data(payload, 'MAC Verify', Tag.MACData);
     const expected = computeMac(plan, key, msg);
@@ -389,8 +685,36 @@ export async function macVerify(ctx: OpContext, payload: TtlvItem | undefined): 
   }
 }
 
+/** A later part of a multi-part Hash: the digest comes with the last part. */
+function continueHash(ctx: OpContext, payload: TtlvItem | undefined, parts: { correlation: Uint8Array; final: boolean }): TtlvItem[] {
+  const chunk = read.bytes(child(payload, Tag.Data)) ?? EMPTY;
+  const store = storeFor(ctx.server);
+  const state = stepOnce(payload, 'find', () => {
+    try {
+      return store.peek(ctx.principal, parts.correlation, Operation.Hash) as OpenStream;
+    } catch (err) {
+      throw multipartError(ctx, err);
+    }
+  });
+  if (state.kind !== 'hash') throw noStream(ctx, 'that Correlation Value belongs to another operation', true);
+  const digest = stepOnce(payload, 'run', (): Buffer | undefined => {
+    try {
+      store.use(ctx.principal, parts.correlation, chunk.length, Operation.Hash);
+    } catch (err) {
+      throw multipartError(ctx, err);
+    }
+    state.stream.update(chunk);
+    if (!parts.final) return undefined;
+    const d = state.stream.final();
+    store.end(ctx.principal, parts.correlation);
+    return d;
+  });
+  return digest ? [bytes(Tag.Data, digest)] : [bytes(Tag.CorrelationValue, parts.correlation)];
+}
+
 export function hash(ctx: OpContext, payload: TtlvItem | undefined): TtlvItem[] {
-  singlePart(payload);
+  const parts = partsOf(ctx, payload);
+  if (parts.kind === 'continue') return continueHash(ctx, payload, parts);
   const params = read.struct(child(payload, Tag.CryptographicParameters));
   if (!params) throw invalidField('Hash needs Cryptographic Parameters naming the Hashing Algorithm');
   const h = read.enum(child(params, Tag.HashingAlgorithm));
@@ -399,7 +723,21 @@ export function hash(ctx: OpContext, payload: TtlvItem | undefined): TtlvItem[] 
   const name = h !== undefined ? HASHES[h] : HASH_ALGS[a!];
   if (!name) throw unsupported('Hash supports MD5, SHA-1, SHA-2 and SHA-3');
   if (h !== undefined && a !== undefined && HASH_ALGS[a] !== name) throw invalidField('the Hashing Algorithm and Cryptographic Algorithm disagree');
-  void ctx;
+  if (parts.kind === 'init') {
+    return stepOnce(payload, 'open', () => {
+      const stream = new sym.HashStream(name);
+      const state: HashStreamState = { kind: 'hash', op: Operation.Hash, uid: '', stream, close: () => stream.close() };
+      const first = read.bytes(child(payload, Tag.Data)) ?? EMPTY;
+      let correlation: Uint8Array;
+      try {
+        correlation = storeFor(ctx.server).open(ctx.principal, state, first.length);
+      } catch (err) {
+        throw multipartError(ctx, err);
+      }
+      stream.update(first);
+      return [bytes(Tag.CorrelationValue, correlation)];
+    });
+  }
   return [bytes(Tag.Data, sym.digest(name, data(payload, 'Hash')))];
 }
 

@@ -3,6 +3,10 @@
 // PKCS#1, both halves, as the OASIS test cases expect (AKLC-M-*: Get Attributes shows Key Format Type
 // PKCS_1); EC and Ed25519 private keys as PKCS#8 and their public keys as X.509 SubjectPublicKeyInfo.
 // Get converts among PKCS#1 (RSA), PKCS#8 and X.509 (src/kmip/asymmetric.ts).
+// With the KMIP 3.0 setting (src/kmip/pqc.ts): ML-KEM-512/768/1024, ML-DSA-44/65/87 and the twelve SLH-DSA
+// parameter sets, both halves held Raw (the FIPS encodings), Cryptographic Length as src/kmip/pqc.ts says.
+// ML-KEM keys carry Encrypt (public: Encapsulate) and Decrypt (private: Decapsulate), optionally Key
+// Agreement; ML-DSA and SLH-DSA keys sign and verify, like Ed25519.
 // The two objects link to each other (Public Key Link, Private Key Link); the ID Placeholder becomes the
 // private key's identifier (KMIP 1.4 §4.2, 2.1 §6.1.4).
 import { generateKeyPair, type KeyObject } from 'node:crypto';
@@ -19,8 +23,9 @@ import { wipe } from '../objects.js';
 import { protectionStorageFor, withServerRng } from '../policy.js';
 import { GRANT_ATTRIBUTE, checkGrantChange, syncGrants } from '../grants.js';
 import { checkClientAttributes, checkNamesUnique, newObject, requestAttributes } from './common.js';
+import { checkPqcAllowed, checkQuantumSafe, pqcKeyBody, pqcKeygen, pqcOf, type PqcParams } from '../pqc.js';
 
-type Kind = { type: 'rsa'; bits: number } | { type: 'ec'; curve: string; bits: number; named: number } | { type: 'ed25519' };
+type Kind = { type: 'rsa'; bits: number } | { type: 'ec'; curve: string; bits: number; named: number } | { type: 'ed25519' } | { type: 'pqc'; p: PqcParams };
 
 const RSA_BITS = [2048, 3072, 4096];
 const CURVES: Readonly<Record<number, { curve: string; bits: number }>> = {
@@ -32,11 +37,20 @@ const CURVES: Readonly<Record<number, { curve: string; bits: number }>> = {
 /** The usage bits each half may carry, per key type (anything else is refused). */
 const SIGNING_PRIVATE = Use.Sign | Use.CertificateSign | Use.CRLSign | Use.ContentCommitmentNonRepudiation;
 const SIGNING_PUBLIC = Use.Verify | Use.ContentCommitmentNonRepudiation;
-const ALLOWED: Readonly<Record<Kind['type'], { priv: number; pub: number }>> = {
+const ALLOWED: Readonly<Record<Exclude<Kind['type'], 'pqc'> | 'signing' | 'kem', { priv: number; pub: number }>> = {
   rsa: { priv: SIGNING_PRIVATE | Use.Decrypt | Use.UnwrapKey, pub: SIGNING_PUBLIC | Use.Encrypt | Use.WrapKey },
   ec: { priv: SIGNING_PRIVATE | Use.KeyAgreement | Use.DeriveKey, pub: SIGNING_PUBLIC | Use.KeyAgreement },
   ed25519: { priv: SIGNING_PRIVATE, pub: SIGNING_PUBLIC },
+  signing: { priv: SIGNING_PRIVATE, pub: SIGNING_PUBLIC },
+  kem: { priv: Use.Decrypt | Use.KeyAgreement, pub: Use.Encrypt | Use.KeyAgreement },
 };
+
+/** The usage bits each half may carry, and what each gets when the request names none. */
+function usesOf(kind: Kind): { priv: number; pub: number; privDefault: number; pubDefault: number } {
+  if (kind.type === 'pqc' && kind.p.family === 'ml-kem') return { ...ALLOWED.kem, privDefault: Use.Decrypt, pubDefault: Use.Encrypt };
+  const allowed = kind.type === 'pqc' ? ALLOWED.signing : ALLOWED[kind.type];
+  return { ...allowed, privDefault: Use.Sign, pubDefault: Use.Verify };
+}
 
 const first = (attrs: readonly Attr[], key: string) => attrs.find((a) => a.key === key)?.value;
 
@@ -63,6 +77,12 @@ function keyKind(ctx: OpContext, attrs: readonly Attr[]): Kind {
   const algorithm = read.enum(first(attrs, 'Cryptographic Algorithm'));
   const bits = read.int(first(attrs, 'Cryptographic Length'));
   if (algorithm === undefined) throw invalidField('Create Key Pair needs Cryptographic Algorithm');
+  const pq = pqcOf(algorithm);
+  if (pq) {
+    checkPqcAllowed(ctx, pq);
+    if (bits !== undefined && bits !== pq.bits) throw invalidField(`${pq.name} keys have Cryptographic Length ${pq.bits}, not ${bits}`);
+    return { type: 'pqc', p: pq };
+  }
   if (algorithm === Alg.RSA) {
     if (bits === undefined) throw invalidField('an RSA key pair needs Cryptographic Length');
     if (!RSA_BITS.includes(bits)) throw invalidField(`RSA keys are made ${RSA_BITS.join(', ')} bits long, not ${bits}`);
@@ -83,10 +103,10 @@ function keyKind(ctx: OpContext, attrs: readonly Attr[]): Kind {
     if (bits !== undefined && bits !== 255 && bits !== 256) throw invalidField(`Ed25519 keys are 256 bits, not ${bits}`);
     return { type: 'ed25519' };
   }
-  throw new KmipError(ResultReason.FeatureNotSupported, 'key pairs are made for RSA, ECDSA (EC) and Ed25519 only');
+  throw new KmipError(ResultReason.FeatureNotSupported, 'key pairs are made for RSA, ECDSA (EC) and Ed25519 (and, with the KMIP 3.0 setting, ML-KEM, ML-DSA and SLH-DSA) only');
 }
 
-function generate(kind: Kind): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
+function generate(kind: Exclude<Kind, { type: 'pqc' }>): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
   return new Promise((resolve, reject) => {
     const done = (err: Error | null, publicKey: KeyObject, privateKey: KeyObject) => (err ? reject(err) : resolve({ privateKey, publicKey }));
     if (kind.type === 'rsa') generateKeyPair('rsa', { modulusLength: kind.bits, publicExponent: 65537 }, done);
@@ -149,8 +169,11 @@ export async function createKeyPair(ctx: OpContext, payload: TtlvItem | undefine
   const pubKind = keyKind(ctx, pubAttrs);
   const same = (key: string, r: (i: TtlvItem | undefined) => number | undefined) => r(first(privAttrs, key)) === r(first(pubAttrs, key));
   if (JSON.stringify(kind) !== JSON.stringify(pubKind) || !same('Cryptographic Algorithm', read.enum) || !same('Cryptographic Length', read.int)) throw invalidField('the private and public key attributes name different algorithms or lengths');
-  checkMask(ctx, privAttrs, privOwn, ALLOWED[kind.type].priv, Use.Sign, 'private');
-  checkMask(ctx, pubAttrs, pubOwn, ALLOWED[kind.type].pub, Use.Verify, 'public');
+  const uses = usesOf(kind);
+  checkMask(ctx, privAttrs, privOwn, uses.priv, uses.privDefault, 'private');
+  checkMask(ctx, pubAttrs, pubOwn, uses.pub, uses.pubDefault, 'public');
+  checkQuantumSafe(ctx, ObjectType.PrivateKey, withLength(kind, privAttrs));
+  checkQuantumSafe(ctx, ObjectType.PublicKey, withLength(kind, pubAttrs));
   await checkNames(ctx, privAttrs, pubAttrs);
   const commonMasks = child(p, Tag.CommonProtectionStorageMasks);
   const privStorage = storageFor(p, Tag.PrivateProtectionStorageMasks, commonMasks);
@@ -167,16 +190,26 @@ interface PairOptions {
   replaces?: { priv: string; pub: string };
 }
 
-/** Generates a pair of `kind` and stores both halves, linked to each other. */
-async function storePair(
-  ctx: OpContext, kind: Kind, privAttrs: Attr[], pubAttrs: Attr[], privStorage: TtlvItem, pubStorage: TtlvItem, opts: PairOptions = {},
-): Promise<{ priv: ManagedObject; pub: ManagedObject }> {
-  const algorithm = read.enum(first(privAttrs, 'Cryptographic Algorithm'))!;
-  // Ed25519: 256 unless the request said 255 (both are in use); the Key Block says what the attributes say.
-  const bits = kind.type === 'ed25519' ? (read.int(first(privAttrs, 'Cryptographic Length')) ?? 256) : kind.bits;
-  for (const attrs of [privAttrs, pubAttrs]) {
-    if (!first(attrs, 'Cryptographic Length')) attrs.push({ key: 'Cryptographic Length', value: int(Tag.CryptographicLength, bits) });
-  }
+/** The Cryptographic Length a pair of `kind` records: Ed25519 256 unless the request said 255 (both are in use). */
+function lengthOf(kind: Kind, attrs: readonly Attr[]): number {
+  if (kind.type === 'pqc') return kind.p.bits;
+  if (kind.type === 'ed25519') return read.int(first(attrs, 'Cryptographic Length')) ?? 256;
+  return kind.bits;
+}
+
+/** The attributes with the pair's Cryptographic Length, for the Quantum Safe rule. */
+const withLength = (kind: Kind, attrs: Attr[]): Attr[] =>
+  first(attrs, 'Cryptographic Length') ? attrs : [...attrs, { key: 'Cryptographic Length', value: int(Tag.CryptographicLength, lengthOf(kind, attrs)) }];
+
+interface Bodies {
+  /** The private key's material, zeroed once stored. */
+  privDer: Uint8Array;
+  privBody: StructureItem;
+  pubBody: StructureItem;
+}
+
+/** RSA, EC and Ed25519 (node:crypto, off the event loop): PKCS#1 for RSA, else PKCS#8 and X.509. */
+async function classicalBodies(kind: Exclude<Kind, { type: 'pqc' }>, algorithm: number, bits: number): Promise<Bodies> {
   let pair: { privateKey: KeyObject; publicKey: KeyObject };
   try {
     pair = await generate(kind);
@@ -188,8 +221,24 @@ async function storePair(
   const privDer = pair.privateKey.export({ format: 'der', type: rsa ? 'pkcs1' : 'pkcs8' });
   const pubFormat = rsa ? KeyFormatType.PKCS_1 : KeyFormatType.X_509;
   const pubDer = pair.publicKey.export({ format: 'der', type: rsa ? 'pkcs1' : 'spki' });
-  const privBody = keyBody(Tag.PrivateKey, privFormat, privDer, algorithm, bits);
-  const pubBody = keyBody(Tag.PublicKey, pubFormat, pubDer, algorithm, bits);
+  return { privDer, privBody: keyBody(Tag.PrivateKey, privFormat, privDer, algorithm, bits), pubBody: keyBody(Tag.PublicKey, pubFormat, pubDer, algorithm, bits) };
+}
+
+/** ML-KEM, ML-DSA, SLH-DSA: both halves Raw. */
+async function pqcBodies(p: PqcParams): Promise<Bodies> {
+  const { publicKey, secretKey } = await pqcKeygen(p);
+  return { privDer: secretKey, privBody: pqcKeyBody(Tag.PrivateKey, p, secretKey), pubBody: pqcKeyBody(Tag.PublicKey, p, publicKey) };
+}
+
+/** Generates a pair of `kind` and stores both halves, linked to each other. */
+async function storePair(
+  ctx: OpContext, kind: Kind, privAttrs: Attr[], pubAttrs: Attr[], privStorage: TtlvItem, pubStorage: TtlvItem, opts: PairOptions = {},
+): Promise<{ priv: ManagedObject; pub: ManagedObject }> {
+  const algorithm = read.enum(first(privAttrs, 'Cryptographic Algorithm'))!;
+  for (const attrs of [privAttrs, pubAttrs]) {
+    if (!first(attrs, 'Cryptographic Length')) attrs.push({ key: 'Cryptographic Length', value: int(Tag.CryptographicLength, lengthOf(kind, privAttrs)) });
+  }
+  const { privDer, privBody, pubBody } = kind.type === 'pqc' ? await pqcBodies(kind.p) : await classicalBodies(kind, algorithm, lengthOf(kind, privAttrs));
   try {
     const owned = (o: ManagedObject): ManagedObject => (opts.owner === undefined ? o : { ...o, owner: opts.owner });
     const priv = owned(newObject(ctx, ObjectType.PrivateKey, withServerRng(privAttrs), privBody, privStorage));
@@ -292,8 +341,11 @@ export async function reKeyKeyPair(ctx: OpContext, payload: TtlvItem | undefined
   const privAttrs = carriedAttributes(ctx, oldPriv, privOwn, offset);
   const pubAttrs = carriedAttributes(ctx, oldPub, pubOwn, offset);
   const kind = keyKind(ctx, privAttrs);
-  checkMask(ctx, privAttrs, privOwn, ALLOWED[kind.type].priv, Use.Sign, 'private');
-  checkMask(ctx, pubAttrs, pubOwn, ALLOWED[kind.type].pub, Use.Verify, 'public');
+  const uses = usesOf(kind);
+  checkMask(ctx, privAttrs, privOwn, uses.priv, uses.privDefault, 'private');
+  checkMask(ctx, pubAttrs, pubOwn, uses.pub, uses.pubDefault, 'public');
+  checkQuantumSafe(ctx, ObjectType.PrivateKey, withLength(kind, privAttrs));
+  checkQuantumSafe(ctx, ObjectType.PublicKey, withLength(kind, pubAttrs));
   // The old halves give up their Names before the new ones take them.
   const oldNames = (o: ManagedObject) => o.attrs.filter((a) => a.key === 'Name');
   const fresh = (attrs: readonly Attr[], old: ManagedObject) => attrs.filter((a) => a.key !== 'Name' || !oldNames(old).some((n) => n.value === a.value));

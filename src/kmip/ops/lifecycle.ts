@@ -3,7 +3,8 @@ import { ResultReason, RevocationReasonCode, State, Tag } from '../../dict/index
 import type { TtlvItem } from '../../ttlv/types.js';
 import { KmipError, invalidField } from '../errors.js';
 import { child, need, read } from '../items.js';
-import { load, save, uidOf, wrongState, type OpContext, Operation } from '../context.js';
+import { load, save, uidOf, type OpContext, Operation } from '../context.js';
+import { lifecycleRefusal } from './usable.js';
 import { dateOf, removeAll, setDate, setOne, setState, stateOf, uidItem, type ManagedObject } from '../object.js';
 import { transition, type LifecycleEvent } from '../lifecycle.js';
 
@@ -14,7 +15,7 @@ function move(ctx: OpContext, obj: ManagedObject, event: LifecycleEvent): number
   const to = transition(from, event);
   if (to === undefined) {
     const hint = event === 'destroy' && from === State.Active ? ': Revoke it first' : '';
-    throw wrongState(ctx, `${event} is not permitted in state ${STATE_NAMES[from] ?? from}${hint}`);
+    throw lifecycleRefusal(ctx, `${event} is not permitted in state ${STATE_NAMES[from] ?? from}${hint}`);
   }
   setState(obj, to);
   return to;

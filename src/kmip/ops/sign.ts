@@ -5,30 +5,21 @@
 // long as the hash and Signature Verify accepts any salt length. SHA-1 is accepted to verify old signatures, never to make new ones. Single-part only: Correlation
 // Value, Init and Final Indicator, and Digested Data answer Feature Not Supported. Usage Limits are not
 // enforced. An invalid signature is a successful Signature Verify with Validity Indicator Invalid.
+// Whether the key may be used, and each refusal's Result Reason per version: ./usable.ts.
 import { constants, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import {
-  CryptographicAlgorithm as Alg, CryptographicUsageMask as Use, DigitalSignatureAlgorithm as Dsa, HashingAlgorithm as Hash, ObjectType,
-  PaddingMethod, ResultReason, State, Tag, ValidityIndicator,
+  CryptographicAlgorithm as Alg, DigitalSignatureAlgorithm as Dsa, HashingAlgorithm as Hash, ObjectType,
+  PaddingMethod, ResultReason, Tag, ValidityIndicator,
 } from '../../dict/index.js';
-import { decode } from '../../ttlv/index.js';
-import type { StructureItem, TtlvItem } from '../../ttlv/types.js';
+import type { TtlvItem } from '../../ttlv/types.js';
 import { KmipError, invalidField } from '../errors.js';
 import { bytes, child, enm, read } from '../items.js';
-import { load, uidOf, wrongState, type OpContext, Operation } from '../context.js';
-import { first, stateOf, uidItem, type ManagedObject } from '../object.js';
-import { wipe } from '../objects.js';
-import { keyObjectOf } from '../asymmetric.js';
+import { load, uidOf, type OpContext } from '../context.js';
+import { first, uidItem } from '../object.js';
+import { DIGESTS as HASHES, keyObjectOfStored } from '../asymmetric.js';
+import { USES, checkUsable } from './usable.js';
+import { isPqcKeyRequest, pqcSign, pqcVerify } from '../pqc.js';
 
-const HASHES: Readonly<Record<number, { name: string; bytes: number }>> = {
-  [Hash.SHA_1]: { name: 'sha1', bytes: 20 },
-  [Hash.SHA_224]: { name: 'sha224', bytes: 28 },
-  [Hash.SHA_256]: { name: 'sha256', bytes: 32 },
-  [Hash.SHA_384]: { name: 'sha384', bytes: 48 },
-  [Hash.SHA_512]: { name: 'sha512', bytes: 64 },
-  [Hash.SHA3_256]: { name: 'sha3-256', bytes: 32 },
-  [Hash.SHA3_384]: { name: 'sha3-384', bytes: 48 },
-  [Hash.SHA3_512]: { name: 'sha3-512', bytes: 64 },
-};
 
 type Family = 'rsa' | 'ec' | 'ed25519';
 
@@ -133,61 +124,25 @@ interface Prepared {
   data: Uint8Array;
 }
 
-/** Everything Sign and Signature Verify check before using the key. */
+/** Everything Sign and Signature Verify check before using the key (./usable.ts: type, state, dates, usage mask). */
 async function prepare(ctx: OpContext, payload: TtlvItem | undefined, signing: boolean): Promise<Prepared> {
   const uid = uidOf(ctx, payload);
-  const obj = await load(ctx, uid, signing ? Operation.Sign : Operation.SignatureVerify);
+  const use = signing ? 'sign' : 'verify';
+  const obj = await load(ctx, uid, USES[use].op);
   for (const tag of [Tag.CorrelationValue, Tag.InitIndicator, Tag.FinalIndicator]) {
     if (child(payload, tag)) throw unsupported('multi-part (streamed) signatures are not supported: send the data in one request');
   }
   if (child(payload, Tag.DigestedData)) throw unsupported('Digested Data is not supported: send the Data');
-  const expected = signing ? ObjectType.PrivateKey : ObjectType.PublicKey;
-  if (obj.objectType !== expected) {
-    throw new KmipError(ctx.v >= 20 ? ResultReason.IllegalObjectType : ResultReason.IllegalOperation, signing ? 'Sign needs a Private Key' : 'Signature Verify needs a Public Key');
-  }
-  checkState(ctx, obj, signing);
-  checkDates(ctx, obj, signing);
-  const mask = read.int(first(obj, 'Cryptographic Usage Mask')) ?? 0;
-  const need = signing ? Use.Sign : Use.Verify;
-  if ((mask & need) === 0) {
-    throw new KmipError(ctx.v >= 20 ? ResultReason.IncompatibleCryptographicUsageMask : ResultReason.IllegalOperation, `the key's Cryptographic Usage Mask does not permit ${signing ? 'Sign' : 'Verify'}`);
-  }
+  checkUsable(ctx, obj, use, [signing ? ObjectType.PrivateKey : ObjectType.PublicKey]);
   const data = read.bytes(child(payload, Tag.Data));
   if (data === undefined) throw invalidField('Data missing');
-  const material = await ctx.tx.getMaterial(uid);
-  if (!material) throw new KmipError(ctx.v >= 20 ? ResultReason.ObjectDestroyed : ResultReason.ItemNotFound, 'the key holds no material');
-  const body = decode(material) as StructureItem;
-  material.fill(0);
-  let key: KeyObject;
-  try {
-    key = keyObjectOf(body);
-  } finally {
-    wipe(body);
-  }
+  const key = keyObjectOfStored(await ctx.tx.getMaterial(uid));
   const params = child(payload, Tag.CryptographicParameters) ?? first(obj, 'Cryptographic Parameters');
   return { uid, key, scheme: schemeFor(params, familyOf(key), signing, CURVE_HASH[key.asymmetricKeyDetails?.namedCurve ?? '']), data };
 }
 
-/** Sign needs an Active key; Verify also works with a Deactivated or Compromised one (processing, not protecting). */
-function checkState(ctx: OpContext, obj: ManagedObject, signing: boolean): void {
-  const state = stateOf(obj);
-  const ok = signing ? state === State.Active : state === State.Active || state === State.Deactivated || state === State.Compromised;
-  if (!ok) throw wrongState(ctx, signing ? 'Sign needs an Active key' : 'Signature Verify needs an Active, Deactivated or Compromised key');
-}
-
-/**
- * Signing applies protection, so not after the Protect Stop Date; verifying is processing, so not
- * before the Process Start Date (KMIP 1.4 §3.25-3.26, 2.1 §4.39, §4.41). Permission Denied at 1.x,
- * Wrong Key Lifecycle State at 2.x, as the OASIS tests CS-AC-M-8-14 and -21 expect.
- */
-function checkDates(ctx: OpContext, obj: ManagedObject, signing: boolean): void {
-  const stop = read.date(first(obj, 'Protect Stop Date'));
-  if (signing && stop !== undefined && ctx.now > stop) throw wrongState(ctx, 'the key\'s Protect Stop Date has passed: it no longer signs');
-  const start = read.date(first(obj, 'Process Start Date'));
-  if (!signing && start !== undefined && ctx.now < start) throw wrongState(ctx, 'the key\'s Process Start Date has not come: it does not verify yet');
-}
-
 export async function sign(ctx: OpContext, payload: TtlvItem | undefined): Promise<TtlvItem[]> {
+  if (await isPqcKeyRequest(ctx, payload)) return pqcSign(ctx, payload); // ML-DSA, SLH-DSA: src/kmip/pqc.ts
   const { uid, key, scheme, data } = await prepare(ctx, payload, true);
   const signature = await new Promise<Buffer>((resolve, reject) =>
     nodeSign(scheme.hash ?? null, data, keyInput(key, scheme), (err, sig) => (err ? reject(err) : resolve(sig))),
@@ -199,6 +154,7 @@ export async function sign(ctx: OpContext, payload: TtlvItem | undefined): Promi
 }
 
 export async function signatureVerify(ctx: OpContext, payload: TtlvItem | undefined): Promise<TtlvItem[]> {
+  if (await isPqcKeyRequest(ctx, payload)) return pqcVerify(ctx, payload); // ML-DSA, SLH-DSA: src/kmip/pqc.ts
   const { uid, key, scheme, data } = await prepare(ctx, payload, false);
   const signature = read.bytes(child(payload, Tag.SignatureData));
   if (signature === undefined) throw invalidField('Signature Data missing');
