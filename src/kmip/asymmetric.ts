@@ -2,7 +2,7 @@
 // SubjectPublicKeyInfo) into
 // node:crypto, and the Get-side conversions between those formats. Key material never reaches an error.
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { HashingAlgorithm as Hash, KeyFormatType, ResultReason, Tag } from '../dict/index.js';
+import { HashingAlgorithm as Hash, KeyFormatType, RecommendedCurve, ResultReason, Tag } from '../dict/index.js';
 import { decode } from '../ttlv/index.js';
 import { ItemType, type StructureItem, type TtlvItem } from '../ttlv/types.js';
 import { KmipError } from './errors.js';
@@ -85,8 +85,8 @@ export function exportKey(key: KeyObject, format: number): Buffer {
 }
 
 /**
- * A Public or Private Key body in another of PKCS#1 / PKCS#8 / ECPrivateKey / X.509 (or, for RSA, the
- * Transparent RSA Private / Public Key of the same half), or undefined when `body` is no
+ * A Public or Private Key body in another of PKCS#1 / PKCS#8 / ECPrivateKey / X.509 (or the Transparent RSA
+ * or EC Private / Public Key of the same half), or undefined when `body` is no
  * such key or is already in `format` (the caller then applies the general rules).
  */
 export function asymmetricInFormat(body: StructureItem, format: number | undefined): StructureItem | undefined {
@@ -95,7 +95,11 @@ export function asymmetricInFormat(body: StructureItem, format: number | undefin
   if (!m || m.format === format) return undefined;
   if (!(body.tag === Tag.PrivateKey ? PRIVATE_FORMATS : PUBLIC_FORMATS).has(m.format)) return undefined;
   const key = keyObjectOf(body);
-  const material = TRANSPARENT_RSA.has(format) ? transparentRsa(key, format) : bytes(Tag.KeyMaterial, exportKey(key, format));
+  const material = TRANSPARENT_RSA.has(format)
+    ? transparentRsa(key, format)
+    : TRANSPARENT_EC.has(format)
+      ? transparentEc(key, format)
+      : bytes(Tag.KeyMaterial, exportKey(key, format));
   const kb = keyBlockOf(body)!;
   const kbOut = struct(
     Tag.KeyBlock,
@@ -111,6 +115,43 @@ export function asymmetricInFormat(body: StructureItem, format: number | undefin
 }
 
 const TRANSPARENT_RSA = new Set<number>([KeyFormatType.TransparentRSAPrivateKey, KeyFormatType.TransparentRSAPublicKey]);
+
+// Transparent EC keys: 1.3+ EC, and the 1.x ECDSA / ECDH / ECMQV forms, which have the same fields.
+const TRANSPARENT_EC_PRIVATE = new Set<number>([
+  KeyFormatType.TransparentECPrivateKey, KeyFormatType.TransparentECDSAPrivateKey, KeyFormatType.TransparentECDHPrivateKey, KeyFormatType.TransparentECMQVPrivateKey,
+]);
+const TRANSPARENT_EC = new Set<number>([
+  ...TRANSPARENT_EC_PRIVATE,
+  KeyFormatType.TransparentECPublicKey, KeyFormatType.TransparentECDSAPublicKey, KeyFormatType.TransparentECDHPublicKey, KeyFormatType.TransparentECMQVPublicKey,
+]);
+/** node:crypto's JWK curve names and the Recommended Curve each is. */
+const JWK_CURVES: Readonly<Record<string, { curve: number; bytes: number }>> = {
+  'P-256': { curve: RecommendedCurve.P_256, bytes: 32 },
+  'P-384': { curve: RecommendedCurve.P_384, bytes: 48 },
+  'P-521': { curve: RecommendedCurve.P_521, bytes: 66 },
+};
+
+/** An EC key as a Transparent EC Private Key (Recommended Curve, D) or Public Key (Recommended Curve, Q String:
+ *  the uncompressed point 04 || x || y), KMIP 1.4 §2.1.7.9-2.1.7.16, 2.1 §10.1.3.11-12. */
+function transparentEc(key: KeyObject, format: number): TtlvItem {
+  const wantPrivate = TRANSPARENT_EC_PRIVATE.has(format);
+  const jwk = key.asymmetricKeyType === 'ec' ? key.export({ format: 'jwk' }) : undefined;
+  const c = jwk?.crv ? JWK_CURVES[jwk.crv] : undefined;
+  if (!jwk || !c || (wantPrivate && key.type !== 'private') || (!wantPrivate && key.type !== 'public')) {
+    throw new KmipError(ResultReason.KeyFormatTypeNotSupported, 'the key cannot be returned in that Key Format Type');
+  }
+  const curve = enm(Tag.RecommendedCurve, c.curve);
+  if (wantPrivate) {
+    const d = Buffer.from(jwk.d!, 'base64url');
+    const item: TtlvItem = { tag: Tag.D, type: ItemType.BigInteger, value: BigInt(`0x${d.toString('hex') || '0'}`) };
+    d.fill(0);
+    return struct(Tag.KeyMaterial, [curve, item]);
+  }
+  // JWK coordinates are full-width big-endian (RFC 7518 §6.2.1.2): the point needs no padding.
+  const q = Buffer.concat([Buffer.of(4), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+  if (q.length !== 1 + 2 * c.bytes) throw new KmipError(ResultReason.CryptographicFailure, 'the EC public key has an unexpected size');
+  return struct(Tag.KeyMaterial, [curve, bytes(Tag.QString, q)]);
+}
 
 /** An RSA key as a Transparent RSA Private / Public Key (KMIP 1.4 §2.1.7.6-7): its numbers as Big Integers. */
 function transparentRsa(key: KeyObject, format: number): TtlvItem {

@@ -591,3 +591,42 @@ describe('Get in Transparent RSA formats', () => {
     expect((await getKey(e, V14, ec.priv, KeyFormatType.TransparentRSAPrivateKey)).reason).toBe(RR.KeyFormatTypeNotSupported);
   });
 });
+
+describe('Get in Transparent EC formats', () => {
+  it('returns D and the uncompressed point Q of P-256/384/521 pairs as node:crypto has them; a key rebuilt from them signs for the stored public key', async () => {
+    const e = await testEngine();
+    for (const [bits, crv, curve] of [[256, 'P-256', RecommendedCurve.P_256], [384, 'P-384', RecommendedCurve.P_384], [521, 'P-521', RecommendedCurve.P_521]] as const) {
+      const pair = await makePair(e, V21, [enm(Tag.CryptographicAlgorithm, Alg.EC), int(Tag.CryptographicLength, bits)]);
+      const material = async (uid: string, format: number) => {
+        const p = await e.ok(V21, Op.Get, [text(Tag.UniqueIdentifier, uid), enm(Tag.KeyFormatType, format)]);
+        const kb = child(child(p, Tag.PrivateKey) ?? child(p, Tag.PublicKey), Tag.KeyBlock);
+        expect(read.enum(child(kb, Tag.KeyFormatType))).toBe(format);
+        return child(child(kb, Tag.KeyValue), Tag.KeyMaterial)!;
+      };
+      const priv = await material(pair.priv, KeyFormatType.TransparentECPrivateKey);
+      const pub = await material(pair.pub, KeyFormatType.TransparentECPublicKey);
+      expect(read.enum(child(priv, Tag.RecommendedCurve)), crv).toBe(curve);
+      expect(read.enum(child(pub, Tag.RecommendedCurve)), crv).toBe(curve);
+      const d = child(priv, Tag.D)!.value as bigint;
+      const q = Buffer.from(read.bytes(child(pub, Tag.QString))!);
+      const n = Math.ceil(bits / 8);
+      expect(q.length, crv).toBe(1 + 2 * n);
+      expect(q[0], crv).toBe(4);
+      // The stored keys, as node:crypto reads them (PKCS#8 / SPKI from a plain Get), give the same numbers.
+      const jwk = createPrivateKey({ key: Buffer.from((await getKey(e, V21, pair.priv)).der!), format: 'der', type: 'pkcs8' }).export({ format: 'jwk' });
+      expect(d, crv).toBe(BigInt(`0x${Buffer.from(jwk.d!, 'base64url').toString('hex')}`));
+      expect(q.subarray(1, 1 + n).toString('base64url'), crv).toBe(jwk.x);
+      expect(q.subarray(1 + n).toString('base64url'), crv).toBe(jwk.y);
+      // A private key built from D and Q alone signs; the server's stored public key verifies it.
+      const dBytes = Buffer.from(d.toString(16).padStart(2 * n, '0'), 'hex');
+      const rebuilt = createPrivateKey({ key: { kty: 'EC', crv, d: dBytes.toString('base64url'), x: jwk.x, y: jwk.y }, format: 'jwk' });
+      const spki = createPublicKey({ key: Buffer.from((await getKey(e, V21, pair.pub)).der!), format: 'der', type: 'spki' });
+      const msg = Buffer.from('transparent EC');
+      expect(nodeVerify('sha256', msg, spki, nodeSign('sha256', msg, rebuilt)), crv).toBe(true);
+    }
+    const rsa = await makePair(e, V21, RSA);
+    expect((await getKey(e, V21, rsa.priv, KeyFormatType.TransparentECPrivateKey)).reason).toBe(RR.KeyFormatTypeNotSupported);
+    const ec = await makePair(e, V21, [enm(Tag.CryptographicAlgorithm, Alg.EC), int(Tag.CryptographicLength, 256)]);
+    expect((await getKey(e, V21, ec.pub, KeyFormatType.TransparentECPrivateKey)).reason).toBe(RR.KeyFormatTypeNotSupported);
+  });
+});
