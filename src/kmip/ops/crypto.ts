@@ -21,6 +21,7 @@ import * as sym from '../crypto/symmetric.js';
 import { MultipartError, storeFor, type StreamState } from '../crypto/multipart.js';
 import * as rsa from '../crypto/rsa.js';
 import { usableObject } from './usable.js';
+import { HASHING_ALGORITHMS, HMAC_HASHES } from '../crypto/hashes.js';
 
 type Use = 'encrypt' | 'decrypt' | 'mac' | 'macVerify';
 
@@ -534,15 +535,8 @@ export async function decrypt(ctx: OpContext, payload: TtlvItem | undefined): Pr
   }
 }
 
-const HMAC_HASH: Partial<Record<number, sym.HashName>> = {
-  [Alg.HMAC_SHA1]: 'sha1', [Alg.HMAC_SHA224]: 'sha224', [Alg.HMAC_SHA256]: 'sha256', [Alg.HMAC_SHA384]: 'sha384', [Alg.HMAC_SHA512]: 'sha512',
-  [Alg.HMAC_SHA3_224]: 'sha3-224', [Alg.HMAC_SHA3_256]: 'sha3-256', [Alg.HMAC_SHA3_384]: 'sha3-384', [Alg.HMAC_SHA3_512]: 'sha3-512',
-};
-const HASHES: Partial<Record<number, sym.HashName>> = {
-  [Hash.MD5]: 'md5', [Hash.SHA_1]: 'sha1', [Hash.SHA_224]: 'sha224', [Hash.SHA_256]: 'sha256', [Hash.SHA_384]: 'sha384', [Hash.SHA_512]: 'sha512',
-  [Hash.SHA_512_224]: 'sha512-224', [Hash.SHA_512_256]: 'sha512-256',
-  [Hash.SHA3_224]: 'sha3-224', [Hash.SHA3_256]: 'sha3-256', [Hash.SHA3_384]: 'sha3-384', [Hash.SHA3_512]: 'sha3-512',
-};
+const HMAC_HASH = HMAC_HASHES;
+const HASHES = HASHING_ALGORITHMS;
 const HASH_ALGS: Partial<Record<number, sym.HashName>> = {
   [Alg.SHA3_224]: 'sha3-224', [Alg.SHA3_256]: 'sha3-256', [Alg.SHA3_384]: 'sha3-384', [Alg.SHA3_512]: 'sha3-512',
 };

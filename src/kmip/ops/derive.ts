@@ -52,6 +52,7 @@ import { GRANT_ATTRIBUTE, checkGrantChange, syncGrants } from '../grants.js';
 import * as sym from '../crypto/symmetric.js';
 import { lifecycleRefusal, maskRefusal, noKeyValue, wrongObjectType } from './usable.js';
 import { checkClientAttributes, checkNamesUnique, newObject, requestAttributes } from './common.js';
+import { HASHING_ALGORITHMS, HASH_BYTES, HMAC_HASHES } from '../crypto/hashes.js';
 
 /** PBKDF2 Iteration Count above which a request is refused: each iteration is a PRF call on the server. */
 export const MAX_ITERATION_COUNT = 2_000_000;
@@ -70,19 +71,9 @@ const SYMMETRIC_LENGTHS: Readonly<Record<number, readonly number[]>> = {
   [Alg.DES]: [64],
 };
 
-const HASHES: Partial<Record<number, sym.HashName>> = {
-  [Hash.SHA_1]: 'sha1', [Hash.SHA_224]: 'sha224', [Hash.SHA_256]: 'sha256', [Hash.SHA_384]: 'sha384', [Hash.SHA_512]: 'sha512',
-  [Hash.SHA_512_224]: 'sha512-224', [Hash.SHA_512_256]: 'sha512-256',
-  [Hash.SHA3_224]: 'sha3-224', [Hash.SHA3_256]: 'sha3-256', [Hash.SHA3_384]: 'sha3-384', [Hash.SHA3_512]: 'sha3-512',
-};
-const HMAC_HASH: Partial<Record<number, sym.HashName>> = {
-  [Alg.HMAC_SHA1]: 'sha1', [Alg.HMAC_SHA224]: 'sha224', [Alg.HMAC_SHA256]: 'sha256', [Alg.HMAC_SHA384]: 'sha384', [Alg.HMAC_SHA512]: 'sha512',
-  [Alg.HMAC_SHA3_224]: 'sha3-224', [Alg.HMAC_SHA3_256]: 'sha3-256', [Alg.HMAC_SHA3_384]: 'sha3-384', [Alg.HMAC_SHA3_512]: 'sha3-512',
-};
-const HASH_BYTES: Readonly<Record<sym.HashName, number>> = {
-  md5: 16, sha1: 20, sha224: 28, sha256: 32, sha384: 48, sha512: 64, 'sha512-224': 28, 'sha512-256': 32,
-  'sha3-224': 28, 'sha3-256': 32, 'sha3-384': 48, 'sha3-512': 64,
-};
+// Derive Key takes the SHA-1/SHA-2/SHA-3 family: MD5 is refused as a PRF or derivation hash.
+const HASHES: Partial<Record<number, sym.HashName>> = Object.fromEntries(Object.entries(HASHING_ALGORITHMS).filter(([, name]) => name !== 'md5'));
+const HMAC_HASH = HMAC_HASHES;
 
 /** Parameters KMIP 2.x names precisely; 1.x has Invalid Field for them ("Invalid Derivation Parameters"). */
 const badParams = (ctx: OpContext, msg: string) => new KmipError(ctx.v >= 20 ? ResultReason.BadCryptographicParameters : ResultReason.InvalidField, msg);
