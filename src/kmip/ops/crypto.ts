@@ -362,8 +362,17 @@ function openCipherStream(ctx: OpContext, use: 'encrypt' | 'decrypt', uid: strin
   } catch (err) {
     throw cryptoError(err);
   }
-  const store = storeFor(ctx.server);
   const state: CipherStreamState = { kind: 'cipher', op: USE_OPS[use], uid, stream, aead: (input.tagLength ?? 0) > 0, close: () => stream.close() };
+  const { correlation, out } = openStream(ctx, state, first, () => stream.update(first));
+  return { correlation, data: out };
+}
+
+/**
+ * Registers a new stream of the principal and feeds it the first part's data (`feed`): a refusal by the
+ * stream store is the multi-part error, a failure to feed ends the stream (its context closed) at once.
+ */
+function openStream<T>(ctx: OpContext, state: OpenStream, first: Uint8Array, feed: () => T): { correlation: Uint8Array; out: T } {
+  const store = storeFor(ctx.server);
   let correlation: Uint8Array;
   try {
     correlation = store.open(ctx.principal, state, first.length);
@@ -371,7 +380,7 @@ function openCipherStream(ctx: OpContext, use: 'encrypt' | 'decrypt', uid: strin
     throw multipartError(ctx, err);
   }
   try {
-    return { correlation, data: stream.update(first) };
+    return { correlation, out: feed() };
   } catch (err) {
     store.end(ctx.principal, correlation);
     throw cryptoError(err);
@@ -591,20 +600,8 @@ function openMacStream(ctx: OpContext, use: 'mac' | 'macVerify', uid: string, pl
   } catch (err) {
     throw cryptoError(err);
   }
-  const store = storeFor(ctx.server);
   const state: MacStreamState = { kind: 'mac', op: USE_OPS[use], uid, stream, close: () => stream.close(), expected: expected && Buffer.from(expected) };
-  let correlation: Uint8Array;
-  try {
-    correlation = store.open(ctx.principal, state, first.length);
-  } catch (err) {
-    throw multipartError(ctx, err);
-  }
-  try {
-    stream.update(first);
-  } catch (err) {
-    store.end(ctx.principal, correlation);
-    throw cryptoError(err);
-  }
+  const { correlation } = openStream(ctx, state, first, () => stream.update(first));
   ctx.placeholder = uid;
   return [uidItem(uid), bytes(Tag.CorrelationValue, correlation)];
 }
@@ -722,13 +719,7 @@ export function hash(ctx: OpContext, payload: TtlvItem | undefined): TtlvItem[] 
       const stream = new sym.HashStream(name);
       const state: HashStreamState = { kind: 'hash', op: Operation.Hash, uid: '', stream, close: () => stream.close() };
       const first = read.bytes(child(payload, Tag.Data)) ?? EMPTY;
-      let correlation: Uint8Array;
-      try {
-        correlation = storeFor(ctx.server).open(ctx.principal, state, first.length);
-      } catch (err) {
-        throw multipartError(ctx, err);
-      }
-      stream.update(first);
+      const { correlation } = openStream(ctx, state, first, () => stream.update(first));
       return [bytes(Tag.CorrelationValue, correlation)];
     });
   }
