@@ -25,7 +25,7 @@ export function bigIntFromBytes(bytes: Uint8Array, start: number, end: number): 
 // The walk's state lives here rather than in a closure made per call: decode is synchronous and
 // not re-entrant, and this keeps small-message decodes free of per-call allocations.
 // Buffer#utf8Slice is Node's own fast path for toString('utf8', s, e), without argument coercion.
-type NodeBuffer = Buffer & { utf8Slice(start: number, end: number): string };
+type NodeBuffer = Buffer & { utf8Slice(start: number, end: number): string; latin1Slice(start: number, end: number): string };
 const EMPTY = Buffer.alloc(0) as NodeBuffer;
 const EMPTY_INDEX = new Uint32Array(0);
 let b: NodeBuffer = EMPTY;
@@ -33,8 +33,38 @@ let ix: Uint32Array = EMPTY_INDEX;
 let view: DataView | undefined;
 let cur = 0;
 
+// Dense text (a Locate response's identifiers, a batch of names): making one string per item costs a
+// call into C++ each (about 100 ns, most of a decode); when long text strings fill at least half of a
+// subtree of at least SHARE_MIN_ITEMS items, the subtree's bytes become one Latin-1 string and each
+// ASCII text value is a substring of it, which V8 makes without copying. Such a value keeps that one
+// string alive (at most twice the text it holds, by the rule below) while any of them lives; sparse
+// text, non-ASCII text and everything else is copied as before.
+const SHARE_MIN_ITEMS = 32;
+const SHARE_MIN_LENGTH = 13; // V8 copies shorter substrings anyway (SlicedString::kMinLength)
+let shared: string | undefined;
+let sharedBase = 0;
+
+function denseText(first: number, last: number, start: number, end: number): boolean {
+  if (last - first < SHARE_MIN_ITEMS) return false;
+  let text = 0;
+  for (let w = first * 4; w < last * 4; w += 4) {
+    if ((ix[w] & 0xff) === 0x07 && ix[w + 2] >= SHARE_MIN_LENGTH) text += ix[w + 2];
+  }
+  return text * 2 >= end - start;
+}
+
+/** Whether bytes [v, end) are all ASCII: four at a time, then the tail. */
+function ascii(v: number, end: number): boolean {
+  view ??= new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let acc = 0;
+  let i = v;
+  for (; i + 4 <= end; i += 4) acc |= view.getUint32(i);
+  for (; i < end; i++) acc |= b[i];
+  return (acc & 0x80808080) === 0;
+}
+
 function int64(at: number): bigint {
-  // Only messages with 64-bit items pay for a DataView.
+  // Only messages with 64-bit items or dense text pay for a DataView.
   view ??= new DataView(b.buffer, b.byteOffset, b.byteLength);
   return view.getBigInt64(at);
 }
@@ -65,6 +95,7 @@ function node(): TtlvItem {
       return { tag, type: 0x06, value: b[v + 7] === 1 };
     case 0x07:
       // Already validated as UTF-8 by the scan.
+      if (shared !== undefined && ascii(v, v + len)) return { tag, type: 0x07, value: shared.substring(v - sharedBase, v - sharedBase + len) };
       return { tag, type: 0x07, value: b.utf8Slice(v, v + len) };
     case 0x08:
       // A copy, as a plain Uint8Array (Buffer#slice would share the input's memory).
@@ -85,6 +116,14 @@ export function materialize(index: TtlvIndex, first = 0): TtlvItem {
   ix = index.index;
   view = undefined;
   cur = first;
+  const w = first * 4;
+  const last = first === 0 ? index.count : ix[w + 3];
+  const start = ix[w + 1];
+  const end = start + 8 + ix[w + 2];
+  if (denseText(first, last, start, end)) {
+    shared = b.latin1Slice(start, end);
+    sharedBase = start;
+  }
   try {
     return node();
   } finally {
@@ -92,5 +131,6 @@ export function materialize(index: TtlvIndex, first = 0): TtlvItem {
     b = EMPTY;
     ix = EMPTY_INDEX;
     view = undefined;
+    shared = undefined;
   }
 }
