@@ -1,7 +1,8 @@
 // RSA Encrypt (Public Key) and Decrypt (Private Key) through the engine: RSAES-OAEP with each hash, MGF1
-// hash and label, and RSAES-PKCS1-v1_5 (encryption only), each result checked against node:crypto (an
-// independent implementation) and against the OASIS CS-AC-M-OAEP vectors; the refusals (object type,
-// usage mask, state, message length, parameters) and one answer for every bad ciphertext.
+// hash and label, and RSAES-PKCS1-v1_5 (decryption with implicit rejection), each result checked against
+// node:crypto (an independent implementation), the OASIS CS-AC-M-OAEP vectors and, for PKCS#1 v1.5, the
+// draft-irtf-cfrg-rsa-guidance Appendix B vectors; the refusals (object type, usage mask, state, message
+// length, parameters) and one answer for every bad OAEP ciphertext.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constants, createPrivateKey, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
@@ -15,7 +16,7 @@ import { bytes } from '../../src/kmip/items.js';
 import { oaepDecode, oaepEncode, rsaPlan, type RsaPlan } from '../../src/kmip/crypto/rsa.js';
 import { child, enm, int, read, struct, testEngine, text, uidIn } from '../helpers/kmip.js';
 import { createClientAndServer, type TestKmip } from '../../src/testing/index.js';
-import { CryptographicFailureError, FeatureNotSupportedError, connect, type KmipClient } from '../../src/client/index.js';
+import { CryptographicFailureError, connect, type KmipClient } from '../../src/client/index.js';
 
 const V21 = [2, 1] as const;
 const V20 = [2, 0] as const;
@@ -256,13 +257,18 @@ describe('RSA OAEP: the OASIS CS-AC-M-OAEP vectors', () => {
   }
 });
 
+interface IrVectors {
+  groups: { name: string; privateKeyPkcs8Pem: string; cases: { id: string; padding: string; ciphertext: string; message: string }[] }[];
+}
+const IR = JSON.parse(readFileSync(new URL('../vectors/rsa-pkcs1-implicit-rejection.json', import.meta.url), 'utf8')) as IrVectors;
+
 describe('RSA PKCS#1 v1.5', () => {
-  it('encrypts (checked by opening the RSA block); decryption is refused before anything is decrypted', async () => {
+  it('encrypts (checked by opening the RSA block) and decrypts what it and node:crypto encrypt', async () => {
     const e = await testEngine();
     const p: Oaep = { padding: PaddingMethod.PKCS1V1_5 };
     const pubUid = await register(e, V21, ObjectType.PublicKey, pubDer, KeyFormatType.X_509);
     const privUid = await register(e, V21, ObjectType.PrivateKey, privDer, KeyFormatType.PKCS_1);
-    for (const m of [MESSAGE, Buffer.alloc(0), randomBytes(245)]) {
+    for (const m of [MESSAGE, Buffer.alloc(0), randomBytes(1), randomBytes(245)]) {
       const ct = await encrypt(e, V21, pubUid, m, p);
       // EM = 00 02 PS (at least 8 non-zero bytes) 00 M (RFC 8017 §7.2.1).
       const em = privateDecrypt({ key: priv, padding: constants.RSA_NO_PADDING }, ct);
@@ -271,17 +277,74 @@ describe('RSA PKCS#1 v1.5', () => {
       expect(sep).toBe(256 - m.length - 1);
       expect(sep - 2).toBeGreaterThanOrEqual(8);
       expect(em.subarray(sep + 1).equals(m)).toBe(true);
+      expect((await decrypt(e, V21, privUid, ct, p)).equals(m)).toBe(true);
+      const byNode = publicEncrypt({ key: pub, padding: constants.RSA_PKCS1_PADDING }, m);
+      expect((await decrypt(e, V21, privUid, byNode, p)).equals(m)).toBe(true);
     }
     const tooLong = await failure(e, V21, Op.Encrypt, req(pubUid, randomBytes(246), p));
     expect(tooLong.reason).toBe(RR.InvalidField);
     expect(tooLong.message).toContain('at most 245 bytes');
-    // A good and a bad ciphertext get the same refusal: nothing tells them apart.
-    const good = publicEncrypt({ key: pub, padding: constants.RSA_PKCS1_PADDING }, MESSAGE);
+  });
+
+  for (const v of [V14, V21] as const) it(`KMIP ${v.join('.')}: a tampered ciphertext decrypts with Success to a synthetic message, the same each time`, async () => {
+    const e = await testEngine();
+    const p: Oaep = { padding: PaddingMethod.PKCS1V1_5 };
+    const pubUid = await register(e, v, ObjectType.PublicKey, pubDer, KeyFormatType.X_509);
+    const privUid = await register(e, v, ObjectType.PrivateKey, privDer, KeyFormatType.PKCS_1, { keyParams: p });
+    const ct = await encrypt(e, v, pubUid, MESSAGE, p);
+    // No Cryptographic Parameters in the Decrypt request: the key's (PKCS#1 v1.5) apply.
+    expect((await decrypt(e, v, privUid, ct)).equals(MESSAGE)).toBe(true);
+    // Tampered copies whose raw decryption (checked here with node:crypto) really is badly padded.
+    const wellPadded = (c: Buffer): boolean => {
+      const em = privateDecrypt({ key: priv, padding: constants.RSA_NO_PADDING }, c);
+      return em[0] === 0 && em[1] === 2 && em.indexOf(0, 2) >= 10;
+    };
+    const tampered: Buffer[] = [];
+    for (let i = 1; tampered.length < 4; i++) {
+      const t = Buffer.from(ct);
+      t[i * 37] ^= 0x01;
+      if (!wellPadded(t)) tampered.push(t);
+    }
+    const first = await decrypt(e, v, privUid, tampered[0]);
+    const second = await decrypt(e, v, privUid, tampered[0], p);
+    expect(first.equals(MESSAGE)).toBe(false);
+    expect(first.length).toBeLessThanOrEqual(245);
+    expect(second.equals(first)).toBe(true);
+    // Other tampered ciphertexts: other synthetic messages (all four alike would be a 2^-30 event).
+    const others = await Promise.all(tampered.map((t) => decrypt(e, v, privUid, t)));
+    expect(new Set(others.map((o) => o.toString('hex'))).size).toBeGreaterThan(1);
+  });
+
+  it('only public defects fail: a wrong length or a value not below the modulus, one answer', async () => {
+    const e = await testEngine();
+    const p: Oaep = { padding: PaddingMethod.PKCS1V1_5 };
+    const privUid = await register(e, V21, ObjectType.PrivateKey, privDer, KeyFormatType.PKCS_1);
     const answers: { reason?: number; message?: string }[] = [];
-    for (const ct of [good, randomBytes(256), Buffer.alloc(3)]) answers.push(await failure(e, V21, Op.Decrypt, req(privUid, ct, p)));
-    expect(answers[0].reason).toBe(RR.FeatureNotSupported);
-    expect(answers[0].message).toMatch(/PKCS#1 v1\.5 decryption is not offered.*use OAEP/);
+    const good = publicEncrypt({ key: pub, padding: constants.RSA_PKCS1_PADDING }, MESSAGE);
+    for (const ct of [Buffer.alloc(3), good.subarray(1), Buffer.concat([good, Buffer.alloc(1)]), Buffer.alloc(256, 0xff)]) {
+      answers.push(await failure(e, V21, Op.Decrypt, req(privUid, ct, p)));
+    }
+    expect(answers[0].reason).toBe(RR.CryptographicFailure);
     expect(answers.every((a) => a.reason === answers[0].reason && a.message === answers[0].message)).toBe(true);
+    // A random ciphertext below the modulus, like any other, decrypts.
+    const n = BigInt('0x' + Buffer.from((priv.export({ format: 'jwk' }) as { n: string }).n, 'base64url').toString('hex'));
+    const below = Buffer.from((n - 12345n).toString(16).padStart(512, '0'), 'hex');
+    expect((await decrypt(e, V21, privUid, below, p)).length).toBeLessThanOrEqual(245);
+  });
+
+  it('the draft-irtf-cfrg-rsa-guidance Appendix B vectors, good and bad padding, through the server', async () => {
+    const e = await testEngine();
+    const p: Oaep = { padding: PaddingMethod.PKCS1V1_5 };
+    const groups = IR.groups.filter((g) => g.name.startsWith('draft-'));
+    expect(groups.map((g) => g.name)).toEqual(['draft-B.1', 'draft-B.2']);
+    for (const g of groups) {
+      const key = createPrivateKey(g.privateKeyPkcs8Pem);
+      const bits = key.asymmetricKeyDetails!.modulusLength!;
+      const uid = await register(e, V21, ObjectType.PrivateKey, key.export({ format: 'der', type: 'pkcs8' }), KeyFormatType.PKCS_8, {}, Alg.RSA, bits);
+      for (const c of g.cases) {
+        expect((await decrypt(e, V21, uid, Buffer.from(c.ciphertext, 'hex'), p)).toString('hex'), `${g.name} ${c.id}`).toBe(c.message);
+      }
+    }
   });
 });
 
@@ -382,7 +445,7 @@ for (const version of ['2.1', '1.4'] as const) describe(`KmipClient against the 
     await kmip?.close();
   });
 
-  it('OAEP SHA-384 / MGF1-SHA-256 with a label round trip; PKCS#1 v1.5 decryption and a bad ciphertext are refused', async () => {
+  it('OAEP SHA-384 / MGF1-SHA-256 with a label round trip, a bad OAEP ciphertext refused; PKCS#1 v1.5 round trip and implicit rejection', async () => {
     const pair = await client.createKeyPair({
       common: { cryptographicAlgorithm: 'RSA', cryptographicLength: 2048 },
       privateKey: { cryptographicUsageMask: ['Decrypt'] },
@@ -400,6 +463,11 @@ for (const version of ['2.1', '1.4'] as const) describe(`KmipClient against the 
     expect(await client.decrypt(pair.privateKeyUniqueIdentifier, tampered, { cryptographicParameters }).catch((x: unknown) => x)).toBeInstanceOf(CryptographicFailureError);
     const v15 = { paddingMethod: 'PKCS1V1_5' };
     const ct = await client.encrypt(pair.publicKeyUniqueIdentifier, MESSAGE, { cryptographicParameters: v15 });
-    expect(await client.decrypt(pair.privateKeyUniqueIdentifier, ct.data, { cryptographicParameters: v15 }).catch((x: unknown) => x)).toBeInstanceOf(FeatureNotSupportedError);
+    expect(Buffer.from((await client.decrypt(pair.privateKeyUniqueIdentifier, ct.data, { cryptographicParameters: v15 })).data).equals(MESSAGE)).toBe(true);
+    const bad = Uint8Array.from(ct.data);
+    bad[9] ^= 0x40;
+    const synthetic = Buffer.from((await client.decrypt(pair.privateKeyUniqueIdentifier, bad, { cryptographicParameters: v15 })).data);
+    expect(synthetic.equals(MESSAGE)).toBe(false);
+    expect(Buffer.from((await client.decrypt(pair.privateKeyUniqueIdentifier, bad, { cryptographicParameters: v15 })).data).equals(synthetic)).toBe(true);
   });
 });

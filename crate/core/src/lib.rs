@@ -10,6 +10,7 @@
 //! * [`kem`]: ML-KEM-512/768/1024 (FIPS 203).
 //! * [`dsa`]: ML-DSA-44/65/87 (FIPS 204).
 //! * [`slhdsa`]: SLH-DSA, the twelve FIPS 205 parameter sets.
+//! * [`rsa_pkcs1`]: RSAES-PKCS1-v1_5 decoding with implicit rejection.
 #![deny(unsafe_code)]
 
 pub mod aead;
@@ -18,6 +19,7 @@ pub mod dsa;
 pub mod slhdsa;
 pub mod kem;
 pub mod keywrap;
+pub mod rsa_pkcs1;
 pub mod decode;
 pub mod dict;
 pub mod encode;

@@ -406,3 +406,30 @@ impl Task for SlhKeygenTask {
         Ok(Buffer::from(output))
     }
 }
+
+/// RSAES-PKCS1-v1_5 decoding with implicit rejection (kmipkit-core `rsa_pkcs1`): `em` is the raw RSA
+/// decryption of the k-byte `ciphertext`, `keyHash` is SHA-256 of the private exponent as k bytes.
+/// Writes the message, or for bad padding the synthetic message, into `out` (at least k - 11 bytes)
+/// and returns its length. Throws for wrong lengths only, which are public.
+#[napi(js_name = "rsaPkcs1UnpadInto")]
+pub fn rsa_pkcs1_unpad_into(
+    env: Env,
+    key_hash: &[u8],
+    ciphertext: &[u8],
+    em: &[u8],
+    mut out: Uint8Array,
+) -> Result<u32> {
+    use kmipkit_core::rsa_pkcs1::{unpad_implicit_into, KEY_HASH_BYTES};
+    // SAFETY: as in ml_kem_keygen_into.
+    let out: &mut [u8] = unsafe { out.as_mut() };
+    no_overlap(&env, out, &[key_hash, ciphertext, em])?;
+    let mut dh = Zeroizing::new([0u8; KEY_HASH_BYTES]);
+    if key_hash.len() != KEY_HASH_BYTES {
+        return Err(range_error(&env, "kmipkit: the RSA key hash must be 32 bytes"));
+    }
+    dh.copy_from_slice(key_hash);
+    let n = guarded(|| unpad_implicit_into(&dh, ciphertext, em, out))?
+        .map_err(|e| range_error(&env, &format!("kmipkit: {e}")))?;
+    // At most 8191 - 11 bytes.
+    Ok(n as u32)
+}

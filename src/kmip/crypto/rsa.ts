@@ -1,5 +1,5 @@
-// RSA Encrypt (with a Public Key) and Decrypt (with a Private Key): RSAES-OAEP and, for Encrypt only,
-// RSAES-PKCS1-v1_5 (RFC 8017 §7).
+// RSA Encrypt (with a Public Key) and Decrypt (with a Private Key): RSAES-OAEP and RSAES-PKCS1-v1_5
+// (RFC 8017 §7).
 //
 // OAEP takes its hash from the Cryptographic Parameters' Hashing Algorithm, its mask generation from
 // Mask Generator (MGF1 only) and Mask Generator Hashing Algorithm, and its label from P Source. Where the
@@ -10,11 +10,16 @@
 // otherwise EME-OAEP is encoded and decoded here around the raw RSA primitive (RSA_NO_PADDING, which
 // OpenSSL blinds), the decoding without data-dependent branches and with one error for every defect.
 //
-// PKCS#1 v1.5 decryption is refused (Feature Not Supported) before anything is decrypted: Node 20's
-// OpenSSL 3.0 has no implicit rejection, so node:crypto refuses RSA_PKCS1_PADDING in privateDecrypt
-// (CVE-2023-46809, the Marvin attack), and a server that told a well-padded ciphertext from a badly
-// padded one would be a Bleichenbacher oracle. Encryption with it is offered (the risk is the
-// decryptor's), for peers that decrypt elsewhere.
+// PKCS#1 v1.5 decryption uses *implicit rejection* (draft-irtf-cfrg-rsa-guidance, as OpenSSL 3.2+
+// does): a ciphertext whose padding is bad does not fail, it decrypts (Success) to a synthetic message
+// derived from the private key and the ciphertext, the same on every call, chosen without
+// data-dependent branches, so no answer tells good padding from bad and the server is no
+// Bleichenbacher / Marvin oracle. A caller that sends a corrupted ciphertext gets random-looking bytes
+// back, not an error: protocols above PKCS#1 v1.5 must check what they decrypt. Node 20's OpenSSL 3.0
+// has no implicit rejection, and node:crypto refuses RSA_PKCS1_PADDING in privateDecrypt
+// (CVE-2023-46809), so the raw RSA primitive (RSA_NO_PADDING, blinded by OpenSSL) is followed by the
+// decoding of src/crypto/rsa-pkcs1.ts (the Rust addon's, or the same in TypeScript). Only a ciphertext
+// that is not k bytes long or not below the modulus (public facts) gets Cryptographic Failure.
 import { constants, createHash, privateDecrypt, publicEncrypt, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 import {
   CryptographicAlgorithm as Alg, HashingAlgorithm as Hash, MaskGenerator, ObjectType, PaddingMethod, ResultReason, Tag,
@@ -25,6 +30,7 @@ import { bytes, child, read } from '../items.js';
 import type { OpContext } from '../context.js';
 import { first, uidItem, type ManagedObject } from '../object.js';
 import { DIGESTS as HASHES, keyObjectOfStored } from '../asymmetric.js';
+import { rsaPkcs1Decrypt } from '../../crypto/rsa-pkcs1.js';
 
 
 export type RsaPlan =
@@ -156,14 +162,22 @@ export function rsaEncrypt(key: KeyObject, plan: RsaPlan, msg: Uint8Array): Buff
   }
 }
 
-/** Decrypts `ciphertext` with an RSA private key: OAEP only (see the top of the file for PKCS#1 v1.5). */
+/**
+ * Decrypts `ciphertext` with an RSA private key. PKCS#1 v1.5 with implicit rejection: a badly padded
+ * ciphertext returns its synthetic message, not an error (see the top of the file).
+ */
 export function rsaDecrypt(key: KeyObject, plan: RsaPlan, ciphertext: Uint8Array): Buffer {
-  if (plan.padding === 'pkcs1') {
-    throw new RsaError('unsupported', 'PKCS#1 v1.5 decryption is not offered: without implicit rejection (absent from this server\'s OpenSSL) it is a padding oracle (Bleichenbacher, Marvin); use OAEP');
-  }
   const k = modulusBytes(key);
   // One answer for every defect, the length included.
   if (ciphertext.length !== k) throw new RsaError('crypto', 'decryption failed');
+  if (plan.padding === 'pkcs1') {
+    try {
+      return rsaPkcs1Decrypt(key, ciphertext);
+    } catch {
+      // Only public defects get here (a ciphertext not below the modulus).
+      throw new RsaError('crypto', 'decryption failed');
+    }
+  }
   if (plan.hash === plan.mgf1Hash) {
     try {
       return privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: plan.hash, oaepLabel: plan.label }, ciphertext);
