@@ -13,7 +13,9 @@
 // setting (off by default).
 //
 // Keys are held in Key Format Type Raw: the FIPS encodings (ML-KEM ek / expanded dk, ML-DSA pk / expanded
-// sk, SLH-DSA pk / sk), which every ML-KEM/ML-DSA/SLH-DSA library reads. Cryptographic Length follows
+// sk, SLH-DSA pk / sk), which every ML-KEM/ML-DSA/SLH-DSA library reads. Get converts them to PKCS#8
+// (private) and X.509 SubjectPublicKeyInfo (public), and Register / Import take those formats and store
+// them Raw (src/kmip/pqc-der.ts). Cryptographic Length follows
 // OpenSSL's EVP_PKEY_bits, which Cosmian KMS records: the parameter set for ML-KEM (512, 768, 1024), eight
 // times the public key's length for ML-DSA and SLH-DSA. Signatures are pure ML-DSA / SLH-DSA of the Data
 // with an empty context (no pre-hash).

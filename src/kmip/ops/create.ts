@@ -15,6 +15,7 @@ import { protectionStorageFor, withServerRng } from '../policy.js';
 import { parseWrapInfo } from '../wrap.js';
 import { checkClientAttributes, checkNamesUnique, newObject, requestAttributes } from './common.js';
 import { checkAlgorithmPolicy } from '../pqc.js';
+import { pqcBodyToStore } from '../pqc-der.js';
 
 /** Key lengths (bits) a generated symmetric key may have, per algorithm; others: any multiple of 8 up to 4096. */
 const SYMMETRIC_LENGTHS: Readonly<Record<number, readonly number[]>> = {
@@ -148,12 +149,15 @@ function parityBits(algorithm: number | undefined, bytes: number, bits: number):
 
 export async function register(ctx: OpContext, payload: TtlvItem): Promise<TtlvItem[]> {
   const objectType = need('enum', payload, Tag.ObjectType);
-  const body = objectFromPayload(payload, objectType);
+  let body = objectFromPayload(payload, objectType);
   const attrs = await requestAttributes(ctx, payload);
   checkClientAttributes(ctx, attrs, true);
   await checkNamesUnique(ctx, attrs);
   // What the Key Block says of itself fills in what the template leaves out.
   for (const a of keyBlockAttributes(body)) if (!attrs.some((b) => b.key === a.key)) attrs.push(a);
+  // ML-KEM / ML-DSA / SLH-DSA keys given as PKCS#8 or X.509 are held Raw, like generated ones (their OID
+  // names the algorithm when the request does not: before the policy check, which then sees it).
+  body = pqcBodyToStore(ctx, objectType, body, attrs);
   // The same algorithm rules as Create: KMIP 3.0 draft algorithms only with the setting, Quantum Safe honoured.
   checkAlgorithmPolicy(ctx, objectType, attrs);
   checkWrapping(body);

@@ -17,6 +17,7 @@ import { markServed, objectFor } from './get.js';
 import { checkNamesUnique, newObject, singleValued } from './common.js';
 import { checkSymmetricLength } from './create.js';
 import { checkAlgorithmPolicy } from '../pqc.js';
+import { pqcBodyToStore } from '../pqc-der.js';
 
 /** Whether an attribute exists in the negotiated version's object model. */
 function inVersion(ctx: OpContext, key: string): boolean {
@@ -103,11 +104,17 @@ export async function importObject(ctx: OpContext, payload: TtlvItem | undefined
   if (existing && !replace) throw new KmipError(ResultReason.ObjectAlreadyExists, `an object ${JSON.stringify(uid)} exists (Replace Existing is not set)`);
   if (existing && existing.owner !== ctx.principal) throw new KmipError(ResultReason.PermissionDenied, 'only the owner may replace an object');
   await checkNamesUnique(ctx, attrs, existing ? { uid, attrs: [] } : undefined);
+  // ML-KEM / ML-DSA / SLH-DSA keys given as PKCS#8 or X.509 are held Raw, like generated ones (as Register).
+  const asGiven = body;
+  body = pqcBodyToStore(ctx, objectType, body, attrs);
   checkAlgorithmPolicy(ctx, objectType, attrs);
   const unwrap = wrapType === KeyWrapType.NotWrapped && isWrapped(body);
   if (unwrap) body = await unwrapObject(ctx, body, Operation.Import);
+  const unwrapped = body;
   try {
     if (objectType === ObjectType.SymmetricKey) checkSymmetricLength(body, attrs);
+    // A key that came wrapped, now unwrapped.
+    if (unwrap) body = pqcBodyToStore(ctx, objectType, body, attrs);
     // The server's own attributes for such an object, each replaced by the client's where it gives one.
     const given = attrs.filter((a) => !SERVER_ONLY.has(a.key));
     const keys = new Set(given.map((a) => a.key));
@@ -123,7 +130,8 @@ export async function importObject(ctx: OpContext, payload: TtlvItem | undefined
     ctx.placeholder = uid;
     return [uidItem(uid)];
   } finally {
-    if (unwrap) wipe(body);
+    // What this Import made (unwrapped or converted material), never the request's own body.
+    for (const b of new Set([unwrapped, body])) if (b !== asGiven) wipe(b);
   }
 }
 

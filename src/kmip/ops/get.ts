@@ -9,6 +9,7 @@ import { load, save, uidOf, type OpContext, Operation } from '../context.js';
 import { first, setOne, stateOf, uidItem, type ManagedObject } from '../object.js';
 import { inFormat, keyBlockOf, wipe } from '../objects.js';
 import { asymmetricInFormat } from '../asymmetric.js';
+import { pqcInFormat } from '../pqc-der.js';
 import { isDestroyed } from '../lifecycle.js';
 import { isWrapped, parseWrapInfo, unwrapObject, wrapObject } from '../wrap.js';
 
@@ -79,7 +80,7 @@ export async function objectFor(ctx: OpContext, obj: ManagedObject, payload: Ttl
     wipe(body);
     body = plain;
   }
-  const out = asymmetricInFormat(body, format) ?? inFormat(body, format);
+  const out = pqcInFormat(body, format, read.enum(first(obj, 'Cryptographic Algorithm'))) ?? asymmetricInFormat(body, format) ?? inFormat(body, format);
   if (!info) return out;
   try {
     return await wrapObject(ctx, out, obj, info, op);

@@ -4,7 +4,8 @@
 // PKCS_1); EC and Ed25519 private keys as PKCS#8 and their public keys as X.509 SubjectPublicKeyInfo.
 // Get converts among PKCS#1 (RSA), PKCS#8 and X.509 (src/kmip/asymmetric.ts).
 // With the KMIP 3.0 setting (src/kmip/pqc.ts): ML-KEM-512/768/1024, ML-DSA-44/65/87 and the twelve SLH-DSA
-// parameter sets, both halves held Raw (the FIPS encodings), Cryptographic Length as src/kmip/pqc.ts says.
+// parameter sets, both halves held Raw (the FIPS encodings), Cryptographic Length as src/kmip/pqc.ts says;
+// Get returns them as PKCS#8 / X.509 on request (src/kmip/pqc-der.ts).
 // ML-KEM keys carry Encrypt (public: Encapsulate) and Decrypt (private: Decapsulate), optionally Key
 // Agreement; ML-DSA and SLH-DSA keys sign and verify, like Ed25519.
 // The two objects link to each other (Public Key Link, Private Key Link); the ID Placeholder becomes the
