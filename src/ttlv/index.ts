@@ -16,12 +16,13 @@ export { fromHex, toHex } from './hex.js';
 export type { TtlvIndex } from './materialize.js';
 
 /**
- * Below this size the loader scans in TypeScript. The addon costs ~0.3-0.5 us a call, so it wins on
- * item-dense messages from ~500 B (3x at 4 KiB), but a message of a few large byte strings (a Get
- * of a 4 KiB key: ~12 items) scans as fast in TS and the call makes the decode ~9% slower.
- * At 8 KiB the call is lost in the decode. Measured by `npm run bench -- codec`.
+ * Below this size the loader scans in TypeScript. A call into the addon costs about 0.17 us (the
+ * scanner is registered by hand, without napi-rs's per-call borrow scope), so it wins from a few
+ * hundred bytes: about 2x at 280 B and on a Get of a 4 KiB key, 3x on item-dense messages from
+ * 2 KiB. Smaller messages (a Discover Versions request, 72 B) scan faster in TS.
+ * Measured by `npm run bench -- codec`.
  */
-export const NATIVE_SCAN_MIN_BYTES = 8192;
+export const NATIVE_SCAN_MIN_BYTES = 256;
 
 export interface DecodeOptions {
   /** Deepest nesting accepted (the root is depth 1). */

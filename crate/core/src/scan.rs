@@ -52,14 +52,6 @@ pub const fn index_words(buf_len: usize) -> usize {
     (buf_len / 8).saturating_add(1).saturating_mul(4)
 }
 
-#[inline]
-fn be32(b: &[u8], at: usize) -> u32 {
-    match b.get(at..at.wrapping_add(4)).and_then(|s| <[u8; 4]>::try_from(s).ok()) {
-        Some(a) => u32::from_be_bytes(a),
-        None => 0,
-    }
-}
-
 /// Offset of the first non-zero byte of `buf[from..to]`, if any.
 #[inline]
 fn first_nonzero(buf: &[u8], from: usize, to: usize) -> Option<usize> {
@@ -94,42 +86,71 @@ fn set_word(index: &mut [u32], at: usize, v: u32) -> Result<(), Error> {
     }
 }
 
-/// Checks 8 (value checks) for a non-structure item whose header is at `p` and which ends at `end`.
-#[inline]
-fn check_value(buf: &[u8], ty: ItemType, p: usize, len: usize, end: usize) -> Result<(), Error> {
-    match ty {
-        ItemType::Integer | ItemType::Enumeration | ItemType::Interval => {
-            if let Some(at) = first_nonzero(buf, p + 12, p + 16) {
-                return Err(Error::new(E::NonzeroPadding, at));
-            }
+// Per type byte: the length rule of check 5 as `(len & MASK) == EQ && len >= MIN` (no branch on the
+// type), and whether the value needs a check of its own beyond zero padding (Boolean, Text String).
+// Type 0 marks a byte that is no item type. Padding is the same rule for every type: the bytes
+// between the value's end and the next multiple of 8 are zero (only Integer, Enumeration, Interval,
+// Text String and Byte String can have any).
+const KIND_NONE: u8 = 0;
+const KIND_PLAIN: u8 = 1;
+const KIND_BOOLEAN: u8 = 2;
+const KIND_TEXT: u8 = 3;
+
+struct TypeRule {
+    kind: u8,
+    mask: u32,
+    eq: u32,
+    min: u32,
+}
+
+const fn rule(kind: u8, mask: u32, eq: u32, min: u32) -> TypeRule {
+    TypeRule { kind, mask, eq, min }
+}
+
+const NONE: TypeRule = rule(KIND_NONE, 0, 0, 0);
+const RULES: [TypeRule; 16] = [
+    NONE,
+    rule(KIND_PLAIN, 7, 0, 0),          // 0x01 Structure: a multiple of 8
+    rule(KIND_PLAIN, u32::MAX, 4, 0),   // 0x02 Integer
+    rule(KIND_PLAIN, u32::MAX, 8, 0),   // 0x03 Long Integer
+    rule(KIND_PLAIN, 7, 0, 8),          // 0x04 Big Integer: a non-empty multiple of 8
+    rule(KIND_PLAIN, u32::MAX, 4, 0),   // 0x05 Enumeration
+    rule(KIND_BOOLEAN, u32::MAX, 8, 0), // 0x06 Boolean
+    rule(KIND_TEXT, 0, 0, 0),           // 0x07 Text String: any
+    rule(KIND_PLAIN, 0, 0, 0),          // 0x08 Byte String: any
+    rule(KIND_PLAIN, u32::MAX, 8, 0),   // 0x09 Date Time
+    rule(KIND_PLAIN, u32::MAX, 4, 0),   // 0x0A Interval
+    rule(KIND_PLAIN, u32::MAX, 8, 0),   // 0x0B Date Time Extended
+    NONE,
+    NONE,
+    NONE,
+    NONE,
+];
+
+/// Check 8 for the item whose header is at `p`, value `len` bytes, ending (padded) at `end`.
+#[inline(always)]
+fn check_value(buf: &[u8], kind: u8, p: usize, len: usize, end: usize) -> Result<(), Error> {
+    if kind == KIND_TEXT {
+        let text = buf.get(p + 8..p + 8 + len).unwrap_or(&[]);
+        if let Err(e) = core::str::from_utf8(text) {
+            return Err(Error::new(E::BadUtf8, p + 8 + e.valid_up_to()));
         }
-        ItemType::Boolean => {
-            let ok = buf
-                .get(p + 8..p + 16)
-                .is_some_and(|v| v.iter().take(7).all(|&b| b == 0) && v.get(7).is_some_and(|&b| b <= 1));
-            if !ok {
-                return Err(Error::new(E::BadBoolean, p + 8));
-            }
+    } else if kind == KIND_BOOLEAN {
+        let ok = buf
+            .get(p + 8..p + 16)
+            .is_some_and(|v| v.iter().take(7).all(|&b| b == 0) && v.get(7).is_some_and(|&b| b <= 1));
+        if !ok {
+            return Err(Error::new(E::BadBoolean, p + 8));
         }
-        ItemType::TextString => {
-            let text = buf.get(p + 8..p + 8 + len).unwrap_or(&[]);
-            if let Err(e) = core::str::from_utf8(text) {
-                return Err(Error::new(E::BadUtf8, p + 8 + e.valid_up_to()));
-            }
-            if let Some(at) = first_nonzero(buf, p + 8 + len, end) {
-                return Err(Error::new(E::NonzeroPadding, at));
-            }
+    }
+    // The padding (0 to 7 bytes) is the tail of the value's last 8-byte word: one load and a mask.
+    let pad = end - (p + 8 + len);
+    if pad > 0 {
+        let last = buf.get(end - 8..end).and_then(|w| <[u8; 8]>::try_from(w).ok()).map_or(u64::MAX, u64::from_be_bytes);
+        if last & (u64::MAX >> (64 - 8 * pad)) != 0 {
+            let at = first_nonzero(buf, end - pad, end).unwrap_or(end - pad);
+            return Err(Error::new(E::NonzeroPadding, at));
         }
-        ItemType::ByteString => {
-            if let Some(at) = first_nonzero(buf, p + 8 + len, end) {
-                return Err(Error::new(E::NonzeroPadding, at));
-            }
-        }
-        ItemType::Structure
-        | ItemType::LongInteger
-        | ItemType::BigInteger
-        | ItemType::DateTime
-        | ItemType::DateTimeExtended => {}
     }
     Ok(())
 }
@@ -179,22 +200,25 @@ pub fn scan(buf: &[u8], index: &mut [u32], opts: &ScanOptions) -> Result<Scanned
         if limit - p < 8 {
             return Err(Error::new(E::TruncatedHeader, p));
         }
+        let Some(&[b0, b1, b2, b3, l0, l1, l2, l3]) = buf.get(p..p + 8).and_then(|h| <&[u8; 8]>::try_from(h).ok()) else {
+            return Err(Error::new(E::TruncatedHeader, p));
+        };
         // 2. tag
-        let b0 = buf.get(p).copied().unwrap_or(0);
         if b0 != 0x42 && b0 != 0x54 {
             return Err(Error::new(E::BadTag, p));
         }
         // 3. type
-        let Some(ty) = ItemType::from_byte(buf.get(p + 3).copied().unwrap_or(0)) else {
+        let rule = RULES.get(usize::from(b3)).unwrap_or(&NONE);
+        if rule.kind == KIND_NONE {
             return Err(Error::new(E::BadType, p + 3));
-        };
-        let len = be32(buf, p + 4);
+        }
+        let len = u32::from_be_bytes([l0, l1, l2, l3]);
         // 4. size limit, root only
         if is_root && 8 + u64::from(len) > opts.max_size {
             return Err(Error::new(E::TooLarge, p + 4));
         }
         // 5. length legal for the type
-        if !ty.length_ok(len) {
+        if (len & rule.mask) != rule.eq || len < rule.min {
             return Err(Error::new(E::BadLength, p + 4));
         }
         // 6. fits within L
@@ -209,10 +233,10 @@ pub fn scan(buf: &[u8], index: &mut [u32], opts: &ScanOptions) -> Result<Scanned
             return Err(Error::new(E::TooDeep, p));
         }
         // 8. value
-        check_value(buf, ty, p, len as usize, end)?;
+        check_value(buf, rule.kind, p, len as usize, end)?;
 
-        let head = be32(buf, p);
-        if ty == ItemType::Structure {
+        let head = u32::from_be_bytes([b0, b1, b2, b3]);
+        if b3 == ItemType::Structure as u8 {
             put(index, count, [head, p as u32, len, open])?;
             open = count as u32;
             depth += 1;

@@ -397,7 +397,10 @@ impl Task for SlhKeygenTask {
         // The secret key moves to JS as it is (no copy left behind).
         let mut sk = vec![0u8; s.private_key];
         let seed = if self.seed.is_empty() { None } else { Some(&self.seed[..]) };
-        let r = guarded(|| kmipkit_core::slhdsa::keygen_into(self.param, seed, &mut pk[..s.public_key], &mut sk))?;
+        let Some(pk) = pk.get_mut(..s.public_key) else {
+            return Err(Error::new(Status::GenericFailure, "kmipkit: SLH-DSA public key larger than 64 bytes".to_owned()));
+        };
+        let r = guarded(|| kmipkit_core::slhdsa::keygen_into(self.param, seed, pk, &mut sk))?;
         r.map_err(|e| Error::new(Status::InvalidArg, format!("kmipkit: {e}")))?;
         Ok(sk)
     }

@@ -9,7 +9,9 @@ use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use kmipkit_core::{index_words, scan, Error as CoreError, ScanOptions};
-use napi::bindgen_prelude::{Uint32Array, Uint8Array, Unknown};
+use napi::bindgen_prelude::{Object, Uint32Array, Uint8Array, Unknown};
+use napi::sys;
+use std::ffi::{c_void, CStr};
 use napi::{Env, Error, JsValue, Result, Status};
 use napi_derive::napi;
 
@@ -56,22 +58,22 @@ fn report(out: &mut [u32], e: CoreError) -> i32 {
 }
 
 /// Scans `buf` into `index` (checked, then the limits read from its first words).
-fn scan_checked(env: &Env, buf: &[u8], index: &mut [u32]) -> Result<i32> {
+fn scan_checked(buf: &[u8], index: &mut [u32]) -> std::result::Result<i32, &'static CStr> {
     if u32::try_from(buf.len()).is_err() {
-        return Err(range_error(env, "kmipkit: buffer longer than 4 GiB - 1"));
+        return Err(c"kmipkit: buffer longer than 4 GiB - 1");
     }
     if index.len() < index_words(buf.len()) {
-        return Err(range_error(env, "kmipkit: index must have at least 4 * (floor(buf.length / 8) + 1) words"));
+        return Err(c"kmipkit: index must have at least 4 * (floor(buf.length / 8) + 1) words");
     }
     if overlaps(buf, index) {
-        return Err(range_error(env, "kmipkit: buf and index must not share memory"));
+        return Err(c"kmipkit: buf and index must not share memory");
     }
     let (max_depth, max_size, flags) = match index {
         [d, s, f, ..] => (*d, u64::from(*s), *f),
-        _ => return Err(range_error(env, "kmipkit: index too small")),
+        _ => return Err(c"kmipkit: index too small"),
     };
     let opts = ScanOptions::new(max_depth, max_size, flags);
-    guarded(|| match scan(buf, index, &opts) {
+    Ok(match scan(buf, index, &opts) {
         Ok(s) => s.count as i32,
         Err(e) => report(index, e),
     })
@@ -94,14 +96,79 @@ pub fn set_index(index: Uint32Array) {
 /// `index[2]` flags, bit 0 = allowTrailing): each number argument costs napi-rs about 60 ns, a third
 /// of a small scan. Returns the item count (root end in `index[4 * count]`), or -1 with the error
 /// number in `index[0]` and its offset in `index[1]`.
-#[napi(js_name = "scanRegistered")]
-pub fn scan_registered(env: Env, buf: &[u8]) -> Result<i32> {
-    INDEX.with(|cell| match cell.borrow_mut().as_mut() {
-        // SAFETY: JS is blocked for the duration of this synchronous call, the reference keeps the
-        // array alive, and `scan_checked` refuses an index that overlaps `buf`.
-        Some(index) => scan_checked(&env, buf, unsafe { index.as_mut() }),
-        None => Err(range_error(&env, "kmipkit: setIndex was not called")),
-    })
+///
+/// Registered by hand (`raw_exports` below) rather than with `#[napi]`: the macro's wrapper opens a
+/// borrow scope on every call (allocations, a mutex, thread-local lookups), about 250 ns, more than
+/// scanning a 4 KiB message takes. This callback does what the wrapper would for one Uint8Array
+/// argument and an int32 result: `napi_get_cb_info`, `napi_get_typedarray_info`, a thrown RangeError
+/// on bad input, and a panic turned into a thrown Error.
+unsafe extern "C" fn scan_registered_raw(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
+    let outcome = catch_unwind(AssertUnwindSafe(|| -> std::result::Result<i32, &'static CStr> {
+        let mut argc: usize = 1;
+        let mut argv: [sys::napi_value; 1] = [std::ptr::null_mut()];
+        // SAFETY: argc/argv describe a one-slot array; `this` and data are not asked for.
+        let status = unsafe { sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), std::ptr::null_mut(), std::ptr::null_mut()) };
+        if status != sys::Status::napi_ok || argc < 1 {
+            return Err(c"kmipkit: scanRegistered(buf) needs a Uint8Array");
+        }
+        let mut ty: sys::napi_typedarray_type = 0;
+        let mut len: usize = 0;
+        let mut data: *mut c_void = std::ptr::null_mut();
+        let mut arraybuffer: sys::napi_value = std::ptr::null_mut();
+        let mut offset: usize = 0;
+        // SAFETY: every out-pointer is a valid local; argv[0] is a live handle of this call.
+        let status = unsafe { sys::napi_get_typedarray_info(env, argv[0], &mut ty, &mut len, &mut data, &mut arraybuffer, &mut offset) };
+        if status != sys::Status::napi_ok || ty != sys::TypedarrayType::uint8_array {
+            return Err(c"kmipkit: buf must be a Uint8Array");
+        }
+        let buf: &[u8] = if data.is_null() || len == 0 {
+            &[]
+        } else {
+            // SAFETY: Node-API gives the view's first byte (byte offset applied) and its length in
+            // bytes for a Uint8Array; JS is blocked while this synchronous call runs.
+            unsafe { std::slice::from_raw_parts(data as *const u8, len) }
+        };
+        INDEX.with(|cell| match cell.borrow_mut().as_mut() {
+            // SAFETY: JS is blocked for the duration of this synchronous call, the reference keeps
+            // the array alive, and `scan_checked` refuses an index that overlaps `buf`.
+            Some(index) => scan_checked(buf, unsafe { index.as_mut() }),
+            None => Err(c"kmipkit: setIndex was not called"),
+        })
+    }));
+    let mut result: sys::napi_value = std::ptr::null_mut();
+    // SAFETY (all three): a valid env, out-pointer and NUL-terminated messages; a null code is allowed.
+    match outcome {
+        Ok(Ok(count)) => unsafe {
+            sys::napi_create_int32(env, count, &mut result);
+        },
+        Ok(Err(msg)) => unsafe {
+            sys::napi_throw_range_error(env, std::ptr::null(), msg.as_ptr());
+        },
+        Err(_) => unsafe {
+            sys::napi_throw_error(env, std::ptr::null(), c"kmipkit native panic in scanRegistered".as_ptr());
+        },
+    }
+    result
+}
+
+/// Adds the hand-registered functions (`scanRegistered`) to the module's exports.
+#[napi(module_exports)]
+pub fn raw_exports(exports: Object<'_>, env: Env) -> Result<()> {
+    let name = "scanRegistered";
+    let mut f: sys::napi_value = std::ptr::null_mut();
+    // SAFETY: a valid env, a name with its length, a callback of the right signature, no data.
+    let status = unsafe {
+        sys::napi_create_function(env.raw(), name.as_ptr().cast(), name.len() as isize, Some(scan_registered_raw), std::ptr::null_mut(), &mut f)
+    };
+    if status != sys::Status::napi_ok {
+        return Err(Error::new(Status::GenericFailure, "kmipkit: cannot create scanRegistered".to_owned()));
+    }
+    // SAFETY: exports is this module's exports object; the name is NUL-terminated.
+    let status = unsafe { sys::napi_set_named_property(env.raw(), exports.raw(), c"scanRegistered".as_ptr(), f) };
+    if status != sys::Status::napi_ok {
+        return Err(Error::new(Status::GenericFailure, "kmipkit: cannot export scanRegistered".to_owned()));
+    }
+    Ok(())
 }
 
 /// Encodes an item tree (src/ttlv/types.ts) to a TTLV Buffer, accepting and rejecting exactly what
