@@ -33,6 +33,17 @@ export interface ServerState {
   readonly kmip30Algorithms?: boolean;
 }
 
+/**
+ * What an operation may return instead of its payload when the rest of its work is slow, pure
+ * computation (SLH-DSA signing takes up to seconds): everything that reads or writes the store, and
+ * every check that can refuse the request, is done before it is returned; `run` only computes. Store
+ * transactions are serialized, so the engine runs `run` after the commit when the batch has this one
+ * item, leaving the store free for everyone else meanwhile; in a longer batch it runs in place.
+ */
+export class AfterCommit {
+  constructor(readonly run: () => Promise<TtlvItem[]>) {}
+}
+
 export function makeContext(base: Omit<OpContext, 'v'>): OpContext {
   // Field by field rather than by spread: this runs once per request.
   const ctx: OpContext = { version: base.version, v: vnum(base.version), principal: base.principal, tx: base.tx, now: base.now, server: base.server };

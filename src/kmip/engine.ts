@@ -10,7 +10,7 @@ import type { Store, StoreTx } from '../store/types.js';
 import { KmipError } from './errors.js';
 import { read } from './items.js';
 import { buildResponse, failure, parseRequest, peekVersion, type RequestMessage, type ResponseItem } from './message.js';
-import { makeContext, type OpContext, type ServerState } from './context.js';
+import { AfterCommit, makeContext, type OpContext, type ServerState } from './context.js';
 import { SUPPORTED_VERSIONS, isSupported, vnum, type ProtocolVersion } from './version.js';
 import { create, register } from './ops/create.js';
 import { check, get } from './ops/get.js';
@@ -50,7 +50,7 @@ export interface EngineOptions {
   kmip30Algorithms?: boolean;
 }
 
-type OpFn = (ctx: OpContext, payload: TtlvItem | undefined) => Promise<TtlvItem[]> | TtlvItem[];
+type OpFn = (ctx: OpContext, payload: TtlvItem | undefined) => Promise<TtlvItem[] | AfterCommit> | TtlvItem[];
 
 interface OpDef {
   fn: OpFn;
@@ -125,6 +125,11 @@ class Rollback {
 /** Thrown inside an optimistic (savepoint-free) run when an item failed: roll back and run again with savepoints. */
 class Replay {}
 
+/** A lone item whose slow part runs after the commit (see AfterCommit). */
+class Pending {
+  constructor(readonly work: AfterCommit, readonly base: { operation: number; uniqueBatchItemId?: Uint8Array }) {}
+}
+
 function constantTimeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a), y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
@@ -161,7 +166,7 @@ export function createEngine(options: EngineOptions): MessageHandler {
 
   // Without a savepoint when a failure rolls back the whole transaction anyway: a lone item, an Undo
   // batch, or an optimistic first run (see runBatch).
-  async function runItem(ctx: OpContext, tx: StoreTx, op: number, payload: TtlvItem | undefined, savepoint: boolean): Promise<TtlvItem[]> {
+  async function runItem(ctx: OpContext, tx: StoreTx, op: number, payload: TtlvItem | undefined, savepoint: boolean): Promise<TtlvItem[] | AfterCommit> {
     const def = OPS.get(op);
     if (!def || def.since > ctx.v || (def.kmip30 && !ctx.server.kmip30Algorithms)) throw new KmipError(ResultReason.OperationNotSupported, `operation ${op} is not supported at ${ctx.version.major}.${ctx.version.minor}`);
     return savepoint ? tx.savepoint(async () => def.fn(ctx, payload)) : def.fn(ctx, payload);
@@ -192,7 +197,11 @@ export function createEngine(options: EngineOptions): MessageHandler {
         for (const item of msg.items) {
           const base = { operation: item.operation, uniqueBatchItemId: item.uniqueBatchItemId };
           try {
-            const payload = await runItem(ctx, tx, item.operation, item.payload, !(lone || undo || optimistic));
+            let payload = await runItem(ctx, tx, item.operation, item.payload, !(lone || undo || optimistic));
+            if (payload instanceof AfterCommit) {
+              if (lone) return new Pending(payload, base);
+              payload = await payload.run();
+            }
             items.push({ ...base, status: ResultStatus.Success, payload });
           } catch (err) {
             if (optimistic) throw new Replay();
@@ -215,14 +224,31 @@ export function createEngine(options: EngineOptions): MessageHandler {
         answered = items;
         return out;
       });
+    /** The slow part of a lone item, once its transaction has committed (it wrote nothing left to undo). */
+    async function finish(p: Pending): Promise<Uint8Array> {
+      let item: ResponseItem;
+      try {
+        item = { ...p.base, status: ResultStatus.Success, payload: await p.work.run() };
+      } catch (err) {
+        item = failure(asKmipError(err, logEvent), p.base);
+      }
+      answered = [item];
+      let out = render([item]);
+      if (header.maximumResponseSize !== undefined && out.length > header.maximumResponseSize) {
+        answered = [failure(new KmipError(ResultReason.ResponseTooLarge, `the response would be ${out.length} bytes, over the Maximum Response Size`), p.base)];
+        out = render(answered);
+      }
+      return out;
+    }
     try {
-      let bytes: Uint8Array;
+      let bytes: Uint8Array | Pending;
       try {
         bytes = await attempt(!(lone || undo));
       } catch (err) {
         if (!(err instanceof Replay)) throw err;
         bytes = await attempt(false);
       }
+      if (bytes instanceof Pending) bytes = await finish(bytes);
       // Logged once committed: a commit that fails leaves no success in the log.
       if (options.log) audit(answered, client, started);
       return bytes;

@@ -26,7 +26,8 @@ import type { StructureItem, TtlvItem } from '../ttlv/types.js';
 import type { Attr } from './attributes/model.js';
 import { KmipError, invalidField } from './errors.js';
 import { bytes, child, enm, int, read, struct } from './items.js';
-import { load, uidOf, type OpContext, Operation } from './context.js';
+import { AfterCommit, load, uidOf, type OpContext, Operation } from './context.js';
+import { Limiter, LimiterBusy, slowJobConcurrency } from './limiter.js';
 import { lifecycleRefusal, maskRefusal, noKeyValue, wrongObjectType } from './ops/usable.js';
 import { canProcess, canProtect, isDestroyed } from './lifecycle.js';
 import { dateOf, first, fromRecord, stateOf, uidItem, type ManagedObject } from './object.js';
@@ -119,14 +120,28 @@ function signer(p: PqcParams): { keygen(): { publicKey: Buffer; secretKey: Buffe
   throw new KmipError(ResultReason.InvalidField, `${p.name} keys do not sign`);
 }
 
+/** SLH-DSA key generation and signing (src/kmip/limiter.ts): a few pool threads at most, 32 waiting. */
+export const slowJobs = new Limiter(slowJobConcurrency(), 32);
+
+/** Runs slow SLH-DSA work under slowJobs; a full queue is refused with General Failure (try again later). */
+async function slow<T>(what: string, job: () => Promise<T>): Promise<T> {
+  try {
+    return await slowJobs.run(job);
+  } catch (err) {
+    if (err instanceof LimiterBusy) throw new KmipError(ResultReason.GeneralFailure, `the server is busy with SLH-DSA work (${err.message}); try the ${what} again later`);
+    throw err;
+  }
+}
+
 /** A fresh key pair of the parameter set, in the FIPS encodings. SLH-DSA runs off the event loop (the
  *  addon's async form, on the libuv pool): its 's' sets take tenths of a second, the SHAKE ones seconds. */
 export async function pqcKeygen(p: PqcParams): Promise<{ publicKey: Buffer; secretKey: Buffer }> {
   const gen = p.family === 'ml-kem' ? new MlKem(p.param as MlKemLevel) : signer(p);
   let pair: { publicKey: Buffer; secretKey: Buffer };
   try {
-    pair = p.family === 'slh-dsa' ? await (gen as SlhDsa).keygenAsync() : gen.keygen();
-  } catch {
+    pair = p.family === 'slh-dsa' ? await slow('key generation', () => (gen as SlhDsa).keygenAsync()) : gen.keygen();
+  } catch (err) {
+    if (err instanceof KmipError) throw err;
     throw new KmipError(ResultReason.CryptographicFailure, `${p.name} key generation failed`);
   }
   if (pair.publicKey.length !== p.publicKey || pair.secretKey.length !== p.secretKey) {
@@ -249,25 +264,43 @@ function checkSignRequest(payload: TtlvItem | undefined, p: PqcParams): Uint8Arr
   return data;
 }
 
-/** Sign with an ML-DSA or SLH-DSA Private Key (called by src/kmip/ops/sign.ts for such keys). */
-export async function pqcSign(ctx: OpContext, payload: TtlvItem | undefined): Promise<TtlvItem[]> {
+/** Sign with an ML-DSA or SLH-DSA Private Key (called by src/kmip/ops/sign.ts for such keys). SLH-DSA
+ *  signing takes from ~10 ms (SHA2-128f) to seconds (SHAKE-256s): it runs on the libuv pool, under
+ *  slowJobs, and after the batch's transaction has ended when the batch has only this item
+ *  (AfterCommit), so other requests are not held up behind it. */
+export async function pqcSign(ctx: OpContext, payload: TtlvItem | undefined): Promise<TtlvItem[] | AfterCommit> {
   const { uid, p, key } = await pqcKeyFor(ctx, payload, USES.sign);
+  const answer = (sig: Buffer): TtlvItem[] => [uidItem(uid), bytes(Tag.SignatureData, sig)];
+  const failed = (err: unknown): KmipError =>
+    err instanceof KmipError ? err : new KmipError(ResultReason.CryptographicFailure, `the ${p.name} signature could not be made`);
+  let data: Uint8Array;
+  let s: ReturnType<typeof signer>;
   try {
-    const data = checkSignRequest(payload, p);
-    let sig: Buffer;
-    try {
-      // SLH-DSA signing takes from ~10 ms (SHA2-128f) to seconds (SHAKE-256s): never on the event loop.
-      const s = signer(p);
-      sig = p.family === 'slh-dsa' ? await (s as SlhDsa).signAsync(data, key) : s.sign(data, key);
-    } catch (err) {
-      if (err instanceof KmipError) throw err;
-      throw new KmipError(ResultReason.CryptographicFailure, `the ${p.name} signature could not be made`);
-    }
-    ctx.placeholder = uid;
-    return [uidItem(uid), bytes(Tag.SignatureData, sig)];
-  } finally {
+    data = checkSignRequest(payload, p);
+    s = signer(p);
+  } catch (err) {
     key.fill(0);
+    throw err;
   }
+  ctx.placeholder = uid;
+  if (p.family !== 'slh-dsa') {
+    try {
+      return answer(s.sign(data, key));
+    } catch (err) {
+      throw failed(err);
+    } finally {
+      key.fill(0);
+    }
+  }
+  return new AfterCommit(async () => {
+    try {
+      return answer(await slow('signature', () => (s as SlhDsa).signAsync(data, key)));
+    } catch (err) {
+      throw failed(err);
+    } finally {
+      key.fill(0);
+    }
+  });
 }
 
 /** Signature Verify with an ML-DSA or SLH-DSA Public Key: a bad or malformed signature is Invalid, not an error. */

@@ -195,6 +195,26 @@ describe('SLH-DSA', () => {
       theirs[10] ^= 1;
       expect(validity(await e.ok(V21, Op.SignatureVerify, verifyP(pair.pub, theirs)))).toBe(ValidityIndicator.Invalid);
     });
+
+    // Store transactions are serialized: a Sign that held its transaction while SLH-DSA computed would
+    // hold up every other request. A lone Sign finishes its store work, commits, then signs (AfterCommit).
+    it.runIf(new SlhDsa('SHA2-128s').backend === 'native')('a slow SLH-DSA Sign does not hold up other requests; in a batch it signs in place', { timeout: 120_000 }, async () => {
+      const e = await on();
+      const p = PQC.get(Alg.SLH_DSA_SHA2_128s)!;
+      const pair = await activePair(e, p.algorithm);
+      const order: string[] = [];
+      const signing = e.ok(V21, Op.Sign, signP(pair.priv)).then((r) => (order.push('sign'), r));
+      // Let the Sign reach its transaction first, then ask for something else.
+      await new Promise((r) => setImmediate(r));
+      await e.ok(V21, Op.Get, uidP(pair.pub)).then(() => order.push('get'));
+      const sig = sigOf(await signing);
+      expect(order).toEqual(['get', 'sign']);
+      expect(nobleSlh(p).verify(sig, MESSAGE, (await getKey(e, pair.pub)).material)).toBe(true);
+      // Two items: the signature is made inside the batch, and both items answer.
+      const r = await e.send(V21, [{ op: Op.Sign, payload: signP(pair.priv) }, { op: Op.Get, payload: uidP(pair.pub) }]);
+      expect(r.items.map((i) => i.status)).toEqual([RS.Success, RS.Success]);
+      expect(nobleSlh(p).verify(sigOf(r.items[0].payload!), MESSAGE, (await getKey(e, pair.pub)).material)).toBe(true);
+    });
   } else {
     it('with an addon built before SLH-DSA, an SLH-DSA key pair is Feature Not Supported at every parameter set', async () => {
       const e = await on();

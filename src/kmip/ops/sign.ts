@@ -14,7 +14,7 @@ import {
 import type { TtlvItem } from '../../ttlv/types.js';
 import { KmipError, invalidField } from '../errors.js';
 import { bytes, child, enm, read } from '../items.js';
-import { load, uidOf, type OpContext } from '../context.js';
+import { load, uidOf, type AfterCommit, type OpContext } from '../context.js';
 import { first, uidItem } from '../object.js';
 import { DIGESTS as HASHES, keyObjectOfStored } from '../asymmetric.js';
 import { USES, checkUsable } from './usable.js';
@@ -141,7 +141,7 @@ async function prepare(ctx: OpContext, payload: TtlvItem | undefined, signing: b
   return { uid, key, scheme: schemeFor(params, familyOf(key), signing, CURVE_HASH[key.asymmetricKeyDetails?.namedCurve ?? '']), data };
 }
 
-export async function sign(ctx: OpContext, payload: TtlvItem | undefined): Promise<TtlvItem[]> {
+export async function sign(ctx: OpContext, payload: TtlvItem | undefined): Promise<TtlvItem[] | AfterCommit> {
   if (await isPqcKeyRequest(ctx, payload)) return pqcSign(ctx, payload); // ML-DSA, SLH-DSA: src/kmip/pqc.ts
   const { uid, key, scheme, data } = await prepare(ctx, payload, true);
   const signature = await new Promise<Buffer>((resolve, reject) =>
