@@ -26,6 +26,9 @@ export interface NativeAesKeyWrapKey {
 export interface NativeCryptoBinding {
   AesGcmKey: new (key: Uint8Array, tagLength: number) => NativeAesGcmKey;
   AesKeyWrapKey: new (key: Uint8Array) => NativeAesKeyWrapKey;
+  /** One AES-GCM seal / open without a key object (absent from addons built before them). */
+  aesGcmSealOnce?(key: Uint8Array, tagLength: number, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, out: Uint8Array): void;
+  aesGcmOpenOnce?(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array, out: Uint8Array): boolean;
   /** ML-KEM (FIPS 203), parameter set 512, 768 or 1024; outputs into buffers of exact lengths. */
   mlKemKeygenInto(level: number, ek: Uint8Array, dk: Uint8Array): void;
   mlKemEncapsulateInto(level: number, ek: Uint8Array, ct: Uint8Array, ss: Uint8Array): void;

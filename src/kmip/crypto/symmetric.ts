@@ -7,7 +7,7 @@
 import {
   createCipheriv, createDecipheriv, createHash, createHmac, randomFillSync, timingSafeEqual, type Cipher, type CipherGCM, type Decipher, type DecipherGCM, type Hmac,
 } from 'node:crypto';
-import { AesGcm } from '../../crypto/aes.js';
+import { AesGcm, aesGcmOpenOnce, aesGcmSealOnce } from '../../crypto/aes.js';
 import { defaultCryptoBackend } from '../../crypto/backend.js';
 
 export type Mode = 'gcm' | 'cbc' | 'ctr' | 'ecb' | 'xts' | 'chacha20' | 'chacha20-poly1305';
@@ -143,7 +143,7 @@ export function encrypt(input: CipherInput): { data: Buffer; tag?: Buffer } {
   const tagLength = input.tagLength ?? 16;
   checkXtsLength(input);
   if (nativeGcm(input, tagLength)) {
-    const sealed = new AesGcm(input.key, { tagLength }).encryptSync(input.iv, input.data, input.aad);
+    const sealed = aesGcmSealOnce(input.key, input.iv, input.data, input.aad, tagLength);
     return { data: sealed.subarray(0, input.data.length), tag: sealed.subarray(input.data.length) };
   }
   const cipher = createEncryptor(input);
@@ -174,9 +174,8 @@ export function decrypt(input: CipherInput): Buffer {
   if (aead && !input.tag) throw new SymmetricError('input', 'an authenticated mode needs the tag to decrypt');
   checkXtsLength(input);
   if (aead && nativeGcm(input, input.tag!.length)) {
-    const out = Buffer.alloc(input.data.length);
-    const ok = new AesGcm(input.key, { tagLength: input.tag!.length }).decryptInto(input.iv, Buffer.concat([input.data, input.tag!]), out, input.aad);
-    if (!ok) throw badTag();
+    const out = aesGcmOpenOnce(input.key, input.iv, input.data, input.tag!, input.aad);
+    if (!out) throw badTag();
     return out;
   }
   const decipher = createDecryptor(input, aead ? input.tag!.length : 0);
