@@ -6,9 +6,23 @@ export const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 400);
 // per-round ratios: a burst from a noisy neighbour then skews one round, not the figure.
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 
-/** Repeats `f` so one sample lasts at least ~20 us: timer overhead would otherwise dominate tiny inputs. */
+/** Repeats `f` so one sample lasts about 20 us: the timer's own cost (two clock reads per sample)
+ *  would otherwise weigh on sub-microsecond operations and pull every ratio towards 1. The count is
+ *  calibrated by timing `f` itself (the input's size says little: a 4 KiB message of one byte string
+ *  scans in a fraction of a microsecond); `sizeBytes` only bounds the calibration. */
 function repeatFor(f: () => unknown, sizeBytes: number): { fn: () => void; reps: number } {
-  const reps = Math.max(1, Math.round(20_000 / Math.max(64, sizeBytes)));
+  const SAMPLE_NS = 20_000;
+  let calls = 0;
+  const started = process.hrtime.bigint();
+  let elapsed = 0;
+  // At least 10 calls and 200 us (more for large inputs), at most 50 ms.
+  const minNs = Math.max(200_000, Math.min(sizeBytes, 1 << 20) * 2);
+  while ((calls < 10 || elapsed < minNs) && elapsed < 50_000_000) {
+    f();
+    calls++;
+    elapsed = Number(process.hrtime.bigint() - started);
+  }
+  const reps = Math.max(1, Math.min(100_000, Math.round(SAMPLE_NS / (elapsed / calls))));
   return {
     reps,
     fn: () => {

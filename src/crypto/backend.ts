@@ -31,6 +31,8 @@ export interface NativeCryptoBinding {
   aesGcmOpenOnce?(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array, out: Uint8Array): boolean;
   /** ML-KEM (FIPS 203), parameter set 512, 768 or 1024; outputs into buffers of exact lengths. */
   mlKemKeygenInto(level: number, ek: Uint8Array, dk: Uint8Array): void;
+  /** From the 64-byte seed d || z (absent from addons built before it). */
+  mlKemKeygenFromSeedInto?(level: number, seed: Uint8Array, ek: Uint8Array, dk: Uint8Array): void;
   mlKemEncapsulateInto(level: number, ek: Uint8Array, ct: Uint8Array, ss: Uint8Array): void;
   mlKemDecapsulateInto(level: number, dk: Uint8Array, ct: Uint8Array, ss: Uint8Array): void;
   /** ML-DSA (FIPS 204), parameter set 44, 65 or 87; an empty seed means a random key. */

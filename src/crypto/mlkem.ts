@@ -37,8 +37,10 @@ export class MlKem {
     this.sizes = Object.freeze({ ...SIZES[level], sharedSecret: 32 as const });
   }
 
-  /** A fresh key pair: publicKey (ek) and secretKey (expanded dk). */
-  keygen(): { publicKey: Buffer; secretKey: Buffer } {
+  /** A fresh key pair: publicKey (ek) and secretKey (expanded dk); with `seed` (the 64 bytes d || z of
+   *  FIPS 203 ML-KEM.KeyGen_internal), the key pair that seed determines. */
+  keygen(seed?: Uint8Array): { publicKey: Buffer; secretKey: Buffer } {
+    if (seed !== undefined) return this.keygenFromSeed(seed);
     if (this.backend === 'native') {
       const publicKey = Buffer.alloc(this.sizes.publicKey);
       const secretKey = Buffer.alloc(this.sizes.secretKey);
@@ -46,6 +48,19 @@ export class MlKem {
       return { publicKey, secretKey };
     }
     const k = nobleKem(this.level).keygen();
+    return { publicKey: Buffer.from(k.publicKey), secretKey: toBufferWiping(k.secretKey) };
+  }
+
+  private keygenFromSeed(seed: Uint8Array): { publicKey: Buffer; secretKey: Buffer } {
+    if (!(seed instanceof Uint8Array) || seed.length !== 64) throw new RangeError('kmipkit: an ML-KEM key generation seed is 64 bytes (d || z)');
+    if (this.backend === 'native') {
+      if (!nativeCrypto!.mlKemKeygenFromSeedInto) throw new Error('kmipkit: this native addon predates seeded ML-KEM key generation (rebuild it: node scripts/build-native.mjs --force)');
+      const publicKey = Buffer.alloc(this.sizes.publicKey);
+      const secretKey = Buffer.alloc(this.sizes.secretKey);
+      nativeCrypto!.mlKemKeygenFromSeedInto(this.level, seed, publicKey, secretKey);
+      return { publicKey, secretKey };
+    }
+    const k = nobleKem(this.level).keygen(seed);
     return { publicKey: Buffer.from(k.publicKey), secretKey: toBufferWiping(k.secretKey) };
   }
 

@@ -16,15 +16,13 @@
 //
 // The server keeps the expanded key only (key pairs come from the backends' keygen, which for ML-KEM gives
 // no seed), so Get emits the expandedKey form, version 0, no attributes. Every form is read: a seed is
-// expanded (ML-DSA with src/crypto/mldsa.ts keygen(seed); ML-KEM with @noble/post-quantum's keygen(d || z),
-// the fallback backend: the addon has no seeded ML-KEM keygen, so without that package a seed-only ML-KEM
-// key is refused), and in the `both` form the seed must give the expanded key. What the private key holds
+// expanded (ML-DSA and ML-KEM with src/crypto's keygen(seed): the addon, or @noble/post-quantum with the
+// addon off), and in the `both` form the seed must give the expanded key. What the private key holds
 // of the public key is checked against a v1 publicKey. The reader is strict DER: definite minimal lengths,
 // low tag numbers, every length checked against what remains before anything is read, nothing trailing.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { KeyFormatType, ObjectType, ResultReason, Tag } from '../dict/index.js';
-import { MlDsa, type MlDsaLevel } from '../crypto/index.js';
+import { MlDsa, MlKem, type MlDsaLevel, type MlKemLevel } from '../crypto/index.js';
 import { KmipError, invalidField } from './errors.js';
 import type { StructureItem } from '../ttlv/types.js';
 import { ItemType } from '../ttlv/types.js';
@@ -228,23 +226,10 @@ export function decodePkcs8(der: Uint8Array): DecodedPrivate {
   throw malformed(`the ${p.name} privateKey is none of seed [0], expandedKey or both`);
 }
 
-interface NobleKem {
-  keygen(seed: Uint8Array): { publicKey: Uint8Array; secretKey: Uint8Array };
-}
-
-/** ML-KEM keygen from the 64-byte seed d || z (FIPS 203 ML-KEM.KeyGen_internal), or undefined without a backend for it. */
-function mlKemFromSeed(p: PqcParams, seed: Uint8Array): { publicKey: Buffer; secretKey: Buffer } | undefined {
-  let kem: NobleKem | undefined;
-  try {
-    kem = (createRequire(import.meta.url)('@noble/post-quantum/ml-kem.js') as Record<string, NobleKem>)[`ml_kem${p.param as number}`];
-  } catch {
-    return undefined;
-  }
-  if (!kem) return undefined;
-  const k = kem.keygen(seed);
-  const out = { publicKey: Buffer.from(k.publicKey), secretKey: Buffer.from(k.secretKey) };
-  k.secretKey.fill(0);
-  return out;
+/** ML-KEM keygen from the 64-byte seed d || z (FIPS 203 ML-KEM.KeyGen_internal): the addon, or
+ *  @noble/post-quantum with KMIPKIT_NATIVE=off. */
+function mlKemFromSeed(p: PqcParams, seed: Uint8Array): { publicKey: Buffer; secretKey: Buffer } {
+  return new MlKem(p.param as MlKemLevel).keygen(seed);
 }
 
 /** The public key a held (expanded) private key carries or commits to: ML-KEM's ek inside dk, SLH-DSA's
@@ -279,9 +264,6 @@ export function privateFromPkcs8(der: Uint8Array): { p: PqcParams; secretKey: Bu
         made = p.family === 'ml-dsa' ? new MlDsa(p.param as MlDsaLevel).keygen(d.seed) : mlKemFromSeed(p, d.seed);
       } catch {
         throw new KmipError(ResultReason.CryptographicFailure, `the ${p.name} key could not be expanded from its seed`);
-      }
-      if (!made) {
-        throw new KmipError(ResultReason.KeyFormatTypeNotSupported, `${p.name} keys given as a seed only cannot be expanded in this build (no seeded ML-KEM key generation): send the expandedKey or both form`);
       }
       if (secretKey && !timingSafeEqual(secretKey, made.secretKey)) {
         made.secretKey.fill(0);

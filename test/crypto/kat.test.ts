@@ -46,7 +46,7 @@ interface DsaVectors {
   verify: { tcId: number; parameterSet: string; comment: string; publicKey: string; msg: string; sig: string; result: 'valid' | 'invalid' }[];
 }
 interface KemVectors {
-  keyGen: { tcId: number; parameterSet: string; ek: string; dk: string }[];
+  keyGen: { tcId: number; parameterSet: string; d: string; z: string; ek: string; dk: string }[];
   decapsulation: { tcId: number; parameterSet: string; dk: string; c: string; k: string }[];
 }
 
@@ -133,5 +133,13 @@ describe.each(backends)('ML-KEM known answers (NIST ACVP FIPS 203), %s backend',
     const kem = new MlKem(kemLevel(t.parameterSet), { backend });
     const { cipherText, sharedSecret } = kem.encapsulate(b(t.ek));
     expect(hex(kem.decapsulate(cipherText, b(t.dk)))).toBe(hex(sharedSecret));
+  });
+
+  it.each(kemV.keyGen.map((t) => [t.tcId, t.parameterSet, t] as const))('keyGen tcId %i (%s): the seed d || z gives exactly ek and dk', (_id, _set, t) => {
+    const kem = new MlKem(kemLevel(t.parameterSet), { backend });
+    const { publicKey, secretKey } = kem.keygen(Buffer.concat([b(t.d), b(t.z)]));
+    expect(hex(publicKey)).toBe(t.ek);
+    expect(hex(secretKey)).toBe(t.dk);
+    expect(() => kem.keygen(b(t.d))).toThrow(RangeError);
   });
 });

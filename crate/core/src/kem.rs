@@ -111,6 +111,40 @@ pub fn decapsulate_into(level: u32, dk: &[u8], ct: &[u8], ss: &mut [u8]) -> Resu
     put(ss, secret.as_ref())
 }
 
+/// FIPS 203 ML-KEM.KeyGen_internal(d, z) from the 64-byte seed `d || z` (the seed form of RFC 9935's
+/// private keys, and what the NIST ACVP keyGen vectors give): `ek` and the expanded `dk`, exactly the
+/// parameter set's lengths. AWS-LC generates only from its own randomness, so this one computation
+/// is RustCrypto's `ml-kem`; the keys it makes work with AWS-LC's encapsulation and decapsulation.
+#[allow(deprecated)] // the expanded dk is the form KMIP Raw keys and AWS-LC use
+pub fn keygen_from_seed_into(level: u32, seed: &[u8], ek: &mut [u8], dk: &mut [u8]) -> Result<(), KemError> {
+    use ml_kem::{ExpandedKeyEncoding, KeyExport};
+    use zeroize::Zeroize;
+    let s = sizes(level)?;
+    if ek.len() != s.encapsulation_key || dk.len() != s.decapsulation_key {
+        return Err(KemError::OutputLength);
+    }
+    let Ok(seed) = ml_kem::Seed::try_from(seed) else {
+        return Err(KemError::KeyLength);
+    };
+    macro_rules! expand {
+        ($set:ident) => {{
+            #[allow(deprecated)]
+            let key = ml_kem::$set::DecapsulationKey::from_seed(seed);
+            #[allow(deprecated)]
+            let mut expanded = key.to_expanded_bytes();
+            let out = put(ek, key.encapsulation_key().to_bytes().as_slice()).and_then(|()| put(dk, expanded.as_slice()));
+            expanded.zeroize();
+            out
+        }};
+    }
+    match level {
+        512 => expand!(ml_kem_512),
+        768 => expand!(ml_kem_768),
+        1024 => expand!(ml_kem_1024),
+        _ => Err(KemError::ParameterSet),
+    }
+}
+
 /// Allocating form of [`keygen_into`]: `(ek, dk)`.
 pub fn keygen(level: u32) -> Result<(Vec<u8>, Zeroizing<Vec<u8>>), KemError> {
     let s = sizes(level)?;

@@ -113,5 +113,12 @@ fn ml_kem_decapsulation_and_keygen_pairs() {
         kem::encapsulate_into(level(t), &h(t, "ek"), &mut ct, &mut ss).unwrap();
         kem::decapsulate_into(level(t), &h(t, "dk"), &ct, &mut ss2).unwrap();
         assert_eq!(ss, ss2, "tcId {}", t["tcId"]);
+        // Key generation from the seed d || z gives exactly the expected ek and dk.
+        let (mut ek, mut dk) = (vec![0u8; s.encapsulation_key], vec![0u8; s.decapsulation_key]);
+        let seed = [h(t, "d"), h(t, "z")].concat();
+        kem::keygen_from_seed_into(level(t), &seed, &mut ek, &mut dk).unwrap();
+        assert_eq!(ek, h(t, "ek"), "tcId {} ek", t["tcId"]);
+        assert_eq!(dk, h(t, "dk"), "tcId {} dk", t["tcId"]);
+        assert!(kem::keygen_from_seed_into(level(t), &seed[..63], &mut ek, &mut dk).is_err());
     }
 }

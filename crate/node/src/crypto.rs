@@ -243,6 +243,17 @@ pub fn ml_kem_keygen_into(env: Env, level: u32, mut ek: Uint8Array, mut dk: Uint
     guarded(|| kmipkit_core::kem::keygen_into(level, ek, dk))?.map_err(|e| kem_error(&env, e))
 }
 
+/// ML-KEM key generation from the 64-byte seed `d || z` (FIPS 203 ML-KEM.KeyGen_internal) into `ek`
+/// and `dk`, buffers of exactly the set's lengths.
+#[napi(js_name = "mlKemKeygenFromSeedInto")]
+pub fn ml_kem_keygen_from_seed_into(env: Env, level: u32, seed: &[u8], mut ek: Uint8Array, mut dk: Uint8Array) -> Result<()> {
+    // SAFETY: as in ml_kem_keygen_into.
+    let (ek, dk): (&mut [u8], &mut [u8]) = unsafe { (ek.as_mut(), dk.as_mut()) };
+    no_overlap(&env, ek, &[dk, seed])?;
+    no_overlap(&env, dk, &[seed])?;
+    guarded(|| kmipkit_core::kem::keygen_from_seed_into(level, seed, ek, dk))?.map_err(|e| kem_error(&env, e))
+}
+
 /// ML-KEM encapsulation to `ek`: the ciphertext into `ct`, the 32-byte shared secret into `ss`.
 #[napi(js_name = "mlKemEncapsulateInto")]
 pub fn ml_kem_encapsulate_into(env: Env, level: u32, ek: &[u8], mut ct: Uint8Array, mut ss: Uint8Array) -> Result<()> {
