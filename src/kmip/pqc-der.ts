@@ -346,8 +346,12 @@ export function pqcBodyToStore(ctx: OpContext, objectType: number, body: Structu
   const kb = keyBlockOf(body);
   if (!kb || child(kb, Tag.KeyWrappingData)) return body;
   const format = read.enum(child(kb, Tag.KeyFormatType));
-  const km = read.bytes(child(child(kb, Tag.KeyValue), Tag.KeyMaterial));
-  if (format === undefined || !PQC_DER_FORMATS.has(format) || km === undefined) return body;
+  if (format === undefined || !PQC_DER_FORMATS.has(format)) return body;
+  // Only DER in a Byte String can be a post-quantum key: anything else (a Transparent key's structure)
+  // is left to the classical rules, which say what is wrong with it.
+  const kmItem = child(child(kb, Tag.KeyValue), Tag.KeyMaterial);
+  const km = kmItem?.type === ItemType.ByteString ? read.bytes(kmItem) : undefined;
+  if (km === undefined) return body;
   const attrAlgorithm = read.enum(attrs.find((a) => a.key === 'Cryptographic Algorithm')?.value);
   const blockAlgorithm = read.enum(child(kb, Tag.CryptographicAlgorithm));
   const statedAlgorithm = attrAlgorithm ?? blockAlgorithm;
