@@ -61,7 +61,7 @@ function useNative(bytes: Uint8Array, scanner: DecodeOptions['scanner']): boolea
   return true;
 }
 
-function runScan(bytes: Uint8Array, opts: DecodeOptions): { index: Uint32Array; count: number } {
+function runScan(bytes: Uint8Array, opts: DecodeOptions): { index: Uint32Array; count: number; asciiText: boolean } {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('TTLV input must be a Uint8Array or Buffer');
   const index = indexFor(bytes.length);
   const maxDepth = opts.maxDepth ?? MAX_DEPTH;
@@ -87,7 +87,8 @@ function runScan(bytes: Uint8Array, opts: DecodeOptions): { index: Uint32Array; 
     count = scanInto(bytes, index, maxDepth, maxSize, flags);
   }
   if (count < 0) throw new TtlvError(index[0], index[1]);
-  return { index, count };
+  // The word after the root end: 1 when some text string is not pure ASCII (both scanners write it).
+  return { index, count, asciiText: index[count * 4 + 1] === 0 };
 }
 
 /** Scans and validates without building values; returns the flat index (a copy the caller owns). */
@@ -104,15 +105,15 @@ export function validate(bytes: Uint8Array, opts: DecodeOptions = {}): number {
 
 /** Decodes exactly one TTLV item (by default nothing may follow it). */
 export function decode(bytes: Uint8Array, opts: DecodeOptions = {}): TtlvItem {
-  const { index, count } = runScan(bytes, opts);
-  return materialize({ bytes, index, count, end: index[count * 4] });
+  const { index, count, asciiText } = runScan(bytes, opts);
+  return materialize({ bytes, index, count, end: index[count * 4] }, 0, asciiText);
 }
 
 /** Decodes the first item and says how many bytes it took; whatever follows is left alone. */
 export function decodePrefix(bytes: Uint8Array, opts: DecodeOptions = {}): { item: TtlvItem; length: number } {
-  const { index, count } = runScan(bytes, { ...opts, allowTrailing: true });
+  const { index, count, asciiText } = runScan(bytes, { ...opts, allowTrailing: true });
   const length = index[count * 4];
-  return { item: materialize({ bytes, index, count, end: length }), length };
+  return { item: materialize({ bytes, index, count, end: length }, 0, asciiText), length };
 }
 
 export { materialize };

@@ -43,6 +43,8 @@ const SHARE_MIN_ITEMS = 32;
 const SHARE_MIN_LENGTH = 13; // V8 copies shorter substrings anyway (SlicedString::kMinLength)
 let shared: string | undefined;
 let sharedBase = 0;
+/** The scan already showed all text to be ASCII: no second look per value. */
+let knownAscii = false;
 
 function denseText(first: number, last: number, start: number, end: number): boolean {
   if (last - first < SHARE_MIN_ITEMS) return false;
@@ -95,7 +97,7 @@ function node(): TtlvItem {
       return { tag, type: 0x06, value: b[v + 7] === 1 };
     case 0x07:
       // Already validated as UTF-8 by the scan.
-      if (shared !== undefined && ascii(v, v + len)) return { tag, type: 0x07, value: shared.substring(v - sharedBase, v - sharedBase + len) };
+      if (shared !== undefined && (knownAscii || ascii(v, v + len))) return { tag, type: 0x07, value: shared.substring(v - sharedBase, v - sharedBase + len) };
       return { tag, type: 0x07, value: b.utf8Slice(v, v + len) };
     case 0x08:
       // A copy, as a plain Uint8Array (Buffer#slice would share the input's memory).
@@ -109,8 +111,9 @@ function node(): TtlvItem {
   }
 }
 
-/** Materialises item `first` (default: the root) and its subtree. */
-export function materialize(index: TtlvIndex, first = 0): TtlvItem {
+/** Materialises item `first` (default: the root) and its subtree. `asciiText`: the caller's scan found
+ *  every text string of the message to be ASCII (a hint; without it each value is checked). */
+export function materialize(index: TtlvIndex, first = 0, asciiText = false): TtlvItem {
   const bytes = index.bytes;
   b = (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) as NodeBuffer;
   ix = index.index;
@@ -123,6 +126,7 @@ export function materialize(index: TtlvIndex, first = 0): TtlvItem {
   if (denseText(first, last, start, end)) {
     shared = b.latin1Slice(start, end);
     sharedBase = start;
+    knownAscii = asciiText;
   }
   try {
     return node();
@@ -132,5 +136,6 @@ export function materialize(index: TtlvIndex, first = 0): TtlvItem {
     ix = EMPTY_INDEX;
     view = undefined;
     shared = undefined;
+    knownAscii = false;
   }
 }

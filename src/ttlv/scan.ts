@@ -1,6 +1,6 @@
 // The pure-TypeScript scanner. It implements docs/ttlv-scan-contract.md exactly, as the Rust one does.
 import { TtlvErrorCode as E } from './errors.js';
-import { utf8ErrorOffset } from './utf8.js';
+import { NON_ASCII, utf8ErrorOffset } from './utf8.js';
 
 export const SCAN_ALLOW_TRAILING = 1;
 
@@ -44,6 +44,8 @@ export function scanInto(
   let count = 0;
   // Made on the first long text string: skipping ASCII by words pays for the view from about 16 bytes.
   let words: DataView | undefined;
+  // Whether some text string has a byte above 0x7f (the word after the root end; see the contract).
+  let nonAscii = 0;
   do {
     if (limit - p < 8) return fail(index, E.TRUNCATED_HEADER, p);
     const b0 = buf[p];
@@ -93,6 +95,7 @@ export function scanInto(
         if (len >= WORD_CHECK_MIN) words ??= new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
         const bad = utf8ErrorOffset(buf, v, v + len, len >= WORD_CHECK_MIN ? words : undefined);
         if (bad >= 0) return fail(index, E.BAD_UTF8, bad);
+        if (bad === NON_ASCII) nonAscii = 1;
       }
       // falls through: text strings are padded like byte strings
       case 0x08:
@@ -122,5 +125,6 @@ export function scanInto(
   } while (depth > 0);
   if (p !== buf.length && (flags & SCAN_ALLOW_TRAILING) === 0) return fail(index, E.TRAILING_BYTES, p);
   index[count * 4] = p;
+  index[count * 4 + 1] = nonAscii;
   return count;
 }

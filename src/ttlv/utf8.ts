@@ -4,7 +4,11 @@ import { isUtf8 } from 'node:buffer';
 // Past the ASCII prefix, a remainder at least this long goes to Node's C++ check.
 const NATIVE_CHECK_MIN = 256;
 
-/** Offset of the first byte of the first ill-formed sequence in buf[start, end), or -1. With `words`
+/** What utf8ErrorOffset returns for well-formed text with a byte above 0x7f (-1: all ASCII). */
+export const NON_ASCII = -2;
+
+/** Offset of the first byte of the first ill-formed sequence in buf[start, end), else -1 when every
+ *  byte is ASCII and NON_ASCII when the text is well-formed with other characters. With `words`
  *  (a view of the same bytes), the ASCII prefix is skipped eight bytes at a time first: a word with a
  *  high bit set is left to the byte loop, which finds the exact offset. */
 export function utf8ErrorOffset(buf: Uint8Array, start: number, end: number, words?: DataView): number {
@@ -13,7 +17,7 @@ export function utf8ErrorOffset(buf: Uint8Array, start: number, end: number, wor
   if (words !== undefined) while (i + 8 <= end && ((words.getUint32(i) | words.getUint32(i + 4)) & 0x80808080) === 0) i += 8;
   while (i < end && buf[i] < 0x80) i++;
   if (i === end) return -1;
-  if (end - i >= NATIVE_CHECK_MIN && isUtf8(buf.subarray(i, end))) return -1;
+  if (end - i >= NATIVE_CHECK_MIN && isUtf8(buf.subarray(i, end))) return NON_ASCII;
   while (i < end) {
     const b = buf[i];
     if (b < 0x80) {
@@ -37,5 +41,5 @@ export function utf8ErrorOffset(buf: Uint8Array, start: number, end: number, wor
     }
     i += need + 1;
   }
-  return -1;
+  return NON_ASCII;
 }

@@ -127,13 +127,18 @@ const RULES: [TypeRule; 16] = [
     NONE,
 ];
 
-/// Check 8 for the item whose header is at `p`, value `len` bytes, ending (padded) at `end`.
+/// Check 8 for the item whose header is at `p`, value `len` bytes, ending (padded) at `end`: whether
+/// it is a text string with a character outside ASCII.
 #[inline(always)]
-fn check_value(buf: &[u8], kind: u8, p: usize, len: usize, end: usize) -> Result<(), Error> {
+fn check_value(buf: &[u8], kind: u8, p: usize, len: usize, end: usize) -> Result<bool, Error> {
+    let mut non_ascii = false;
     if kind == KIND_TEXT {
         let text = buf.get(p + 8..p + 8 + len).unwrap_or(&[]);
-        if let Err(e) = core::str::from_utf8(text) {
-            return Err(Error::new(E::BadUtf8, p + 8 + e.valid_up_to()));
+        if !text.is_ascii() {
+            if let Err(e) = core::str::from_utf8(text) {
+                return Err(Error::new(E::BadUtf8, p + 8 + e.valid_up_to()));
+            }
+            non_ascii = true;
         }
     } else if kind == KIND_BOOLEAN {
         let ok = buf
@@ -152,13 +157,14 @@ fn check_value(buf: &[u8], kind: u8, p: usize, len: usize, end: usize) -> Result
             return Err(Error::new(E::NonzeroPadding, at));
         }
     }
-    Ok(())
+    Ok(non_ascii)
 }
 
 /// Scans one TTLV message into `index` (at least [`index_words`]`(buf.len())` words).
 ///
-/// On success, entries `0..count` hold the items in document order and `index[4 * count]` the
-/// root end. On failure the index content is unspecified.
+/// On success, entries `0..count` hold the items in document order, `index[4 * count]` the root end
+/// and `index[4 * count + 1]` 1 when some text string has a character outside ASCII, else 0. On
+/// failure the index content is unspecified.
 pub fn scan(buf: &[u8], index: &mut [u32], opts: &ScanOptions) -> Result<Scanned, Error> {
     let n = buf.len();
     if u32::try_from(n).is_err() {
@@ -175,6 +181,7 @@ pub fn scan(buf: &[u8], index: &mut [u32], opts: &ScanOptions) -> Result<Scanned
     // Item number of the innermost open structure, and how many are open.
     let mut open: u32 = NO_PARENT;
     let mut depth: u64 = 0;
+    let mut non_ascii = false;
 
     loop {
         // Close every structure whose value is exactly consumed.
@@ -233,7 +240,7 @@ pub fn scan(buf: &[u8], index: &mut [u32], opts: &ScanOptions) -> Result<Scanned
             return Err(Error::new(E::TooDeep, p));
         }
         // 8. value
-        check_value(buf, rule.kind, p, len as usize, end)?;
+        non_ascii |= check_value(buf, rule.kind, p, len as usize, end)?;
 
         let head = u32::from_be_bytes([b0, b1, b2, b3]);
         if b3 == ItemType::Structure as u8 {
@@ -254,6 +261,9 @@ pub fn scan(buf: &[u8], index: &mut [u32], opts: &ScanOptions) -> Result<Scanned
         return Err(Error::new(E::TrailingBytes, root_end));
     }
     set_word(index, count * 4, root_end as u32)?;
+    // The word after the root end: 1 when some text string is not pure ASCII (decoders may then skip
+    // looking for such characters again).
+    set_word(index, count * 4 + 1, u32::from(non_ascii))?;
     Ok(Scanned { count, root_end })
 }
 
