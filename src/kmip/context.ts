@@ -19,6 +19,14 @@ export interface OpContext {
   /** The batch's ID Placeholder: the Unique Identifier the last item returned. */
   placeholder?: string;
   readonly server: ServerState;
+  /** What the store's rollback cannot undo (a multi-part stream opened or advanced): run by the engine
+   *  when it rolls the batch back (Undo, Response Too Large). Add with onRollback. */
+  rollbackHooks?: (() => void)[];
+}
+
+/** Registers `fn` to run if the batch is rolled back after this item succeeded. */
+export function onRollback(ctx: OpContext, fn: () => void): void {
+  (ctx.rollbackHooks ??= []).push(fn);
 }
 
 /** What lives for the engine's lifetime. */

@@ -210,6 +210,7 @@ export function createEngine(options: EngineOptions): MessageHandler {
             if (lone) throw new Rollback(items);
             if (header.errorContinuation === BatchErrorContinuationOption.Continue) continue;
             if (header.errorContinuation === BatchErrorContinuationOption.Undo) {
+              rolledBack(ctx);
               // Undone items keep their Response Payload: only a failed item has none (the payload is
               // required "if not a failure"), and Operation Undone is not one.
               throw new Rollback(items.map((it) => (it.status === ResultStatus.Success ? { ...it, status: ResultStatus.OperationUndone } : it)));
@@ -219,6 +220,7 @@ export function createEngine(options: EngineOptions): MessageHandler {
         }
         const out = render(items);
         if (header.maximumResponseSize !== undefined && out.length > header.maximumResponseSize) {
+          rolledBack(ctx);
           throw new Rollback(msg.items.map((it) => failure(new KmipError(ResultReason.ResponseTooLarge, `the response would be ${out.length} bytes, over the Maximum Response Size`), { operation: it.operation, uniqueBatchItemId: it.uniqueBatchItemId })));
         }
         answered = items;
@@ -315,6 +317,18 @@ function answerVersion(asked: ProtocolVersion): ProtocolVersion {
 
 function respond(version: ProtocolVersion, now: number, items: ResponseItem[], clientCorrelationValue?: string): Uint8Array {
   return encode(buildResponse(version, now, items, { clientCorrelationValue }));
+}
+
+/** The batch is being rolled back: what the store cannot undo is undone here (multi-part streams end). */
+function rolledBack(ctx: OpContext): void {
+  for (const fn of ctx.rollbackHooks ?? []) {
+    try {
+      fn();
+    } catch {
+      // Ending a stream does not fail; one that did must not stop the others.
+    }
+  }
+  ctx.rollbackHooks = undefined;
 }
 
 /** Unexpected errors become General Failure, logged without their message's details reaching the client. */

@@ -5,7 +5,7 @@
 import { createCipheriv, createHash, createHmac, randomBytes, randomInt } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import {
-  BlockCipherMode as Mode, CryptographicAlgorithm as Alg, CryptographicUsageMask as Mask, HashingAlgorithm as HashAlg, KeyFormatType, ObjectType,
+  BatchErrorContinuationOption, BlockCipherMode as Mode, CryptographicAlgorithm as Alg, CryptographicUsageMask as Mask, HashingAlgorithm as HashAlg, KeyFormatType, ObjectType,
   Operation as Op, PaddingMethod as Pad, ResultReason as RR, ResultStatus as RS, RevocationReasonCode, SecretDataType, State, Tag, ValidityIndicator,
 } from '../../src/dict/index.js';
 import type { TtlvItem } from '../../src/ttlv/index.js';
@@ -764,6 +764,28 @@ for (const v of VERSIONS) describe(`multi-part operations at KMIP ${v.join('.')}
     const h2 = read.bytes(child(await e.ok(v, Op.Hash, [hp, initI]), Tag.CorrelationValue))!;
     const uid = await key(e, v, randomBytes(16), Alg.AES);
     expect(await reason(e, v, Op.Encrypt, payload(uid, { data: Buffer.alloc(16), extra: [corr(h2)] }))).toBe(unknownCorrelation);
+  });
+
+  it('an undone batch ends the streams its parts opened or advanced: their state cannot be wound back', async () => {
+    const e = await testEngine();
+    const hp = params({ hashing: HashAlg.SHA_256 });
+    const undo = [enm(Tag.BatchErrorContinuationOption, BatchErrorContinuationOption.Undo)];
+    const missing = { op: Op.Get, payload: [text(Tag.UniqueIdentifier, 'no-such-object')] };
+    // An Init, then a failing item: the Init is Operation Undone and its stream is gone.
+    const r1 = await e.send(v, [{ op: Op.Hash, payload: [hp, bytes(Tag.Data, Buffer.from('abc')), initI] }, missing], undo);
+    expect(r1.items.map((i) => i.status)).toEqual([RS.OperationUndone, RS.OperationFailed]);
+    const c1 = read.bytes(child(r1.items[0].payload, Tag.CorrelationValue))!;
+    expect(await reason(e, v, Op.Hash, [hp, bytes(Tag.Data, Buffer.from('def')), corr(c1), finalI])).toBe(unknownCorrelation);
+    // A later part undone: the stream it advanced ends too; one in a batch that stands goes on.
+    const c2 = read.bytes(child(await e.ok(v, Op.Hash, [hp, bytes(Tag.Data, Buffer.from('abc')), initI]), Tag.CorrelationValue))!;
+    const r2 = await e.send(v, [{ op: Op.Hash, payload: [hp, bytes(Tag.Data, Buffer.from('def')), corr(c2)] }, missing], undo);
+    expect(r2.items.map((i) => i.status)).toEqual([RS.OperationUndone, RS.OperationFailed]);
+    expect(await reason(e, v, Op.Hash, [hp, corr(c2), finalI])).toBe(unknownCorrelation);
+    const c3 = read.bytes(child(await e.ok(v, Op.Hash, [hp, bytes(Tag.Data, Buffer.from('abc')), initI]), Tag.CorrelationValue))!;
+    const r3 = await e.send(v, [{ op: Op.Hash, payload: [hp, bytes(Tag.Data, Buffer.from('def')), corr(c3)] }, { op: Op.Hash, payload: [hp, bytes(Tag.Data, Buffer.from('x'))] }], undo);
+    expect(r3.items.map((i) => i.status)).toEqual([RS.Success, RS.Success]);
+    const last = await e.ok(v, Op.Hash, [hp, corr(c3), finalI]);
+    expect(Buffer.from(read.bytes(child(last, Tag.Data))!).equals(createHash('sha256').update('abcdef').digest())).toBe(true);
   });
 
   it('refusals: Final without Init, unknown or finished Correlation Values, another operation or key, additional data after the first part', async () => {

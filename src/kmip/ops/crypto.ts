@@ -14,7 +14,7 @@ import { decode } from '../../ttlv/index.js';
 import type { StructureItem, TtlvItem } from '../../ttlv/types.js';
 import { KmipError, invalidField } from '../errors.js';
 import { bytes, child, enm, int, long, read, struct } from '../items.js';
-import { save, type OpContext, Operation } from '../context.js';
+import { onRollback, save, type OpContext, Operation } from '../context.js';
 import { first, setOne, uidItem, type ManagedObject } from '../object.js';
 import { symmetricKeyBytes, wipe } from '../objects.js';
 import * as sym from '../crypto/symmetric.js';
@@ -379,12 +379,29 @@ function openStream<T>(ctx: OpContext, state: OpenStream, first: Uint8Array, fee
   } catch (err) {
     throw multipartError(ctx, err);
   }
+  let out: T;
   try {
-    return { correlation, out: feed() };
+    out = feed();
   } catch (err) {
     store.end(ctx.principal, correlation);
     throw cryptoError(err);
   }
+  return { correlation, out };
+}
+
+/** An Init's answer, after registering its stream with endOnRollback. */
+function opened(ctx: OpContext, items: TtlvItem[]): TtlvItem[] {
+  const correlation = read.bytes(items.find((i) => i.tag === Tag.CorrelationValue));
+  if (correlation) endOnRollback(ctx, correlation);
+  return items;
+}
+
+/** A stream this item opened or advanced ends if the batch is rolled back: its cipher, MAC or hash state
+ *  cannot be wound back with the store, and a client told the part was undone must not continue it. */
+function endOnRollback(ctx: OpContext, correlation: Uint8Array): void {
+  const store = storeFor(ctx.server);
+  const principal = ctx.principal;
+  onRollback(ctx, () => store.end(principal, correlation));
 }
 
 /** A later part of a multi-part Encrypt or Decrypt. */
@@ -424,6 +441,7 @@ async function continueCipher(ctx: OpContext, payload: TtlvItem | undefined, use
     setOne(target.obj, 'Usage Limits', used);
     await save(ctx, target.obj);
   }
+  endOnRollback(ctx, parts.correlation);
   ctx.placeholder = state.uid;
   // Later parts answer the Correlation Value again until the last (as the OASIS TC-STREAM test cases expect).
   return [
@@ -467,6 +485,7 @@ export async function encrypt(ctx: OpContext, payload: TtlvItem | undefined): Pr
     let correlation: Uint8Array | undefined;
     if (parts.kind === 'init') {
       const opened = stepOnce(payload, 'open', () => openCipherStream(ctx, 'encrypt', uid, input, plaintext));
+      endOnRollback(ctx, opened.correlation);
       correlation = opened.correlation;
       out = { data: opened.data };
     } else {
@@ -513,6 +532,7 @@ export async function decrypt(ctx: OpContext, payload: TtlvItem | undefined): Pr
     if (parts.kind === 'init') {
       // The tag comes with the last part.
       const { correlation, data: out } = stepOnce(payload, 'open', () => openCipherStream(ctx, 'decrypt', uid, input, ciphertext));
+      endOnRollback(ctx, correlation);
       ctx.placeholder = uid;
       return [uidItem(uid), out.length ? bytes(Tag.Data, out) : undefined, bytes(Tag.CorrelationValue, correlation)].filter((x): x is TtlvItem => x !== undefined);
     }
@@ -631,6 +651,7 @@ async function continueMac(ctx: OpContext, payload: TtlvItem | undefined, use: '
       throw cryptoError(err);
     }
   });
+  endOnRollback(ctx, parts.correlation);
   ctx.placeholder = state.uid;
   if (!result) return [uidItem(state.uid), bytes(Tag.CorrelationValue, parts.correlation)];
   if (use === 'mac') return [uidItem(state.uid), bytes(Tag.MACData, result)];
@@ -644,7 +665,7 @@ export async function mac(ctx: OpContext, payload: TtlvItem | undefined): Promis
   try {
     const plan = macPlan(ctx, paramsFor(payload, obj), keyAlgorithm(obj, body));
     if (plan.kind === 'cmac' && ![16, 24, 32].includes(key.length)) throw invalidField('CMAC needs a 128, 192 or 256-bit AES key');
-    if (parts.kind === 'init') return stepOnce(payload, 'open', () => openMacStream(ctx, 'mac', uid, plan, key, read.bytes(child(payload, Tag.Data)) ?? EMPTY));
+    if (parts.kind === 'init') return opened(ctx, stepOnce(payload, 'open', () => openMacStream(ctx, 'mac', uid, plan, key, read.bytes(child(payload, Tag.Data)) ?? EMPTY)));
     const out = computeMac(plan, key, data(payload, 'MAC'));
     ctx.placeholder = uid;
     return [uidItem(uid), bytes(Tag.MACData, out)];
@@ -662,7 +683,7 @@ export async function macVerify(ctx: OpContext, payload: TtlvItem | undefined): 
     if (plan.kind === 'cmac' && ![16, 24, 32].includes(key.length)) throw invalidField('CMAC needs a 128, 192 or 256-bit AES key');
     if (parts.kind === 'init') {
       // The MAC Data to check may come with the first part (as TC-STREAM-MAC-1 sends it) or a later one.
-      return stepOnce(payload, 'open', () => openMacStream(ctx, 'macVerify', uid, plan, key, read.bytes(child(payload, Tag.Data)) ?? EMPTY, read.bytes(child(payload, Tag.MACData))));
+      return opened(ctx, stepOnce(payload, 'open', () => openMacStream(ctx, 'macVerify', uid, plan, key, read.bytes(child(payload, Tag.Data)) ?? EMPTY, read.bytes(child(payload, Tag.MACData)))));
     }
     const msg = data(payload, 'MAC Verify (HMAC and CMAC need the data that was MACed)');
     const given = data(payload, 'MAC Verify', Tag.MACData);
@@ -700,6 +721,7 @@ function continueHash(ctx: OpContext, payload: TtlvItem | undefined, parts: { co
     store.end(ctx.principal, parts.correlation);
     return d;
   });
+  endOnRollback(ctx, parts.correlation);
   return digest ? [bytes(Tag.Data, digest)] : [bytes(Tag.CorrelationValue, parts.correlation)];
 }
 
@@ -715,13 +737,13 @@ export function hash(ctx: OpContext, payload: TtlvItem | undefined): TtlvItem[] 
   if (!name) throw unsupported('Hash supports MD5, SHA-1, SHA-2 and SHA-3');
   if (h !== undefined && a !== undefined && HASH_ALGS[a] !== name) throw invalidField('the Hashing Algorithm and Cryptographic Algorithm disagree');
   if (parts.kind === 'init') {
-    return stepOnce(payload, 'open', () => {
+    return opened(ctx, stepOnce(payload, 'open', () => {
       const stream = new sym.HashStream(name);
       const state: HashStreamState = { kind: 'hash', op: Operation.Hash, uid: '', stream, close: () => stream.close() };
       const first = read.bytes(child(payload, Tag.Data)) ?? EMPTY;
       const { correlation } = openStream(ctx, state, first, () => stream.update(first));
       return [bytes(Tag.CorrelationValue, correlation)];
-    });
+    }));
   }
   return [bytes(Tag.Data, sym.digest(name, data(payload, 'Hash')))];
 }
