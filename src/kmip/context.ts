@@ -49,7 +49,11 @@ export interface ServerState {
  * item, leaving the store free for everyone else meanwhile; in a longer batch it runs in place.
  */
 export class AfterCommit {
-  constructor(readonly run: () => Promise<TtlvItem[]>) {}
+  /** `discard` releases what `run` would have (zeroes key material) when it never runs: the commit failed. */
+  constructor(
+    readonly run: () => Promise<TtlvItem[]>,
+    readonly discard: () => void = () => {},
+  ) {}
 }
 
 export function makeContext(base: Omit<OpContext, 'v'>): OpContext {

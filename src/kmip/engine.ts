@@ -190,6 +190,9 @@ export function createEngine(options: EngineOptions): MessageHandler {
     // rolled back and run again, with savepoints. Nothing is answered or logged before the final run.
     const lone = msg.items.length === 1;
     const undo = header.errorContinuation === BatchErrorContinuationOption.Undo;
+    // A lone item's slow part, once returned; discarded if the transaction then fails to commit.
+    let pending: Pending | undefined;
+    let finished = false;
     const attempt = (optimistic: boolean) =>
       options.store.transaction(async (tx) => {
         const ctx = makeContext({ version, principal: client.principal, tx, now, server });
@@ -199,7 +202,7 @@ export function createEngine(options: EngineOptions): MessageHandler {
           try {
             let payload = await runItem(ctx, tx, item.operation, item.payload, !(lone || undo || optimistic));
             if (payload instanceof AfterCommit) {
-              if (lone) return new Pending(payload, base);
+              if (lone) return (pending = new Pending(payload, base));
               payload = await payload.run();
             }
             items.push({ ...base, status: ResultStatus.Success, payload });
@@ -228,6 +231,7 @@ export function createEngine(options: EngineOptions): MessageHandler {
       });
     /** The slow part of a lone item, once its transaction has committed (it wrote nothing left to undo). */
     async function finish(p: Pending): Promise<Uint8Array> {
+      finished = true;
       let item: ResponseItem;
       try {
         item = { ...p.base, status: ResultStatus.Success, payload: await p.work.run() };
@@ -255,6 +259,7 @@ export function createEngine(options: EngineOptions): MessageHandler {
       if (options.log) audit(answered, client, started);
       return bytes;
     } catch (err) {
+      if (pending && !finished) pending.work.discard();
       if (err instanceof Rollback) {
         if (options.log) audit(err.items, client, started);
         return render(err.items);

@@ -292,15 +292,18 @@ export async function pqcSign(ctx: OpContext, payload: TtlvItem | undefined): Pr
       key.fill(0);
     }
   }
-  return new AfterCommit(async () => {
-    try {
-      return answer(await slow('signature', () => (s as SlhDsa).signAsync(data, key)));
-    } catch (err) {
-      throw failed(err);
-    } finally {
-      key.fill(0);
-    }
-  });
+  return new AfterCommit(
+    async () => {
+      try {
+        return answer(await slow('signature', () => (s as SlhDsa).signAsync(data, key)));
+      } catch (err) {
+        throw failed(err);
+      } finally {
+        key.fill(0);
+      }
+    },
+    () => key.fill(0),
+  );
 }
 
 /** Signature Verify with an ML-DSA or SLH-DSA Public Key: a bad or malformed signature is Invalid, not an error. */
