@@ -12,7 +12,9 @@ const steps = [
   ['cargo test (Rust core)', 'cargo', ['test', '--manifest-path', 'crate/Cargo.toml', '-p', 'kmipkit-core', '--release']],
   ['native addon built', 'node', ['scripts/build-native.mjs']],
   ['vitest, KMIPKIT_NATIVE=require', 'npx', ['vitest', 'run'], { KMIPKIT_NATIVE: 'require' }],
-  ['vitest, KMIPKIT_NATIVE=off', 'npx', ['vitest', 'run'], { KMIPKIT_NATIVE: 'off' }],
+  // With the addon off, everything but the CLI's and the PyKMIP interop files, which spawn processes for
+  // six minutes and reach no codec or crypto path the others do not (they run with the addon above).
+  ['vitest, KMIPKIT_NATIVE=off (without test/cli and test/interop)', 'npx', ['vitest', 'run', '--exclude', 'test/cli/**', '--exclude', 'test/interop/**'], { KMIPKIT_NATIVE: 'off' }],
   ['conformance: the OASIS test cases against our server', 'node', ['scripts/conformance.mjs']],
 ];
 
