@@ -12,6 +12,8 @@ export type StoreOptions =
       /** 32 bytes; the store keeps only keys derived from it, so the caller may zeroize it after. */
       readonly masterKey: Uint8Array;
       readonly busyTimeoutMs?: number;
+      /** Default true: write transactions that arrive together share one commit (see SqliteStoreOptions). */
+      readonly groupCommit?: boolean;
     };
 
 /** Opens (creating and migrating as needed) a store. A SQLite database sealed under another master

@@ -16,6 +16,9 @@ export interface SqliteStoreOptions {
   readonly masterKey: Uint8Array;
   /** How long to wait for another process's write lock before failing with IO. */
   readonly busyTimeoutMs?: number;
+  /** Default true: write transactions that arrive together share one commit (one fsync); see
+   *  StoreBase.groupCommit. False commits each on its own. Either way none resolves before its commit. */
+  readonly groupCommit?: boolean;
 }
 
 /** Test-only knobs, kept out of the public options. */
@@ -234,6 +237,7 @@ class SqliteTx extends TxBase {
   insert(record: NewObjectRecord, material: Uint8Array | null): Promise<void> {
     return this.run(() => {
       this.lastSealed = undefined;
+      this.wrote = true;
       checkRecord(record);
       if (this.s.exists.get(record.uid)) throw new StoreError('EXISTS', `object ${record.uid} already exists`);
       this.s.insert.run(params(record));
@@ -245,6 +249,7 @@ class SqliteTx extends TxBase {
   update(record: NewObjectRecord, material?: Uint8Array | null): Promise<void> {
     return this.run(() => {
       this.lastSealed = undefined;
+      this.wrote = true;
       checkRecord(record);
       if (this.s.update.run(params(record)).changes === 0) throw new StoreError('NOT_FOUND', `object ${record.uid} does not exist`);
       this.s.deleteNames.run(record.uid);
@@ -262,6 +267,7 @@ class SqliteTx extends TxBase {
     // Names, material and grants go with it (ON DELETE CASCADE).
     return this.run(() => {
       this.lastSealed = undefined;
+      this.wrote = true;
       this.s.remove.run(uid);
     });
   }
@@ -286,6 +292,7 @@ class SqliteTx extends TxBase {
   setGrant(uid: string, principal: string, operations: readonly number[]): Promise<void> {
     return this.run(() => {
       this.lastSealed = undefined;
+      this.wrote = true;
       const ops = normalizeOperations(operations);
       if (!this.s.exists.get(uid)) throw new StoreError('NOT_FOUND', `object ${uid} does not exist`);
       if (ops.length === 0) this.s.deleteGrant.run(uid, principal);
@@ -321,12 +328,16 @@ export class SqliteStore extends StoreBase<SqliteTx> {
   readonly kind = 'sqlite' as const;
   private readonly statements: Statements;
 
+  protected override readonly groupCommit: boolean;
+
   constructor(
     private readonly db: Database.Database,
     private readonly sealer: Sealer,
+    groupCommit = true,
   ) {
     super();
     this.statements = new Statements(db);
+    this.groupCommit = groupCommit;
   }
 
   protected begin(): SqliteTx {
@@ -338,6 +349,25 @@ export class SqliteStore extends StoreBase<SqliteTx> {
       throw toStoreError(e);
     }
     return new SqliteTx(this, this.db, this.statements, this.sealer);
+  }
+
+  protected override join(): SqliteTx {
+    if (!this.db.open) throw new StoreError('CLOSED', 'the store is closed');
+    try {
+      this.statements.control('SAVEPOINT grp').run();
+    } catch (e) {
+      throw toStoreError(e);
+    }
+    return new SqliteTx(this, this.db, this.statements, this.sealer);
+  }
+
+  protected override leave(_tx: SqliteTx, keep: boolean): void {
+    try {
+      if (!keep) this.statements.control('ROLLBACK TO grp').run();
+      this.statements.control('RELEASE grp').run();
+    } catch (e) {
+      throw toStoreError(e);
+    }
   }
 
   protected commit(): void {
@@ -396,7 +426,7 @@ export async function openSqliteStore(options: SqliteStoreOptions, internal: Sql
     db.close();
     throw mapSqliteError(e) ?? e;
   }
-  return new SqliteStore(db, sealer);
+  return new SqliteStore(db, sealer, options.groupCommit ?? true);
 }
 
 // Names, owners and attributes are not sealed: the file is the owner's alone. SQLite gives its -wal and

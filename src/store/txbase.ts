@@ -17,6 +17,8 @@ export const MAX_WAIT_MS = 60_000;
 
 export abstract class TxBase implements StoreTx {
   active = true;
+  /** Set by every write (insert, update, remove, grant): a transaction that wrote nothing commits at once. */
+  wrote = false;
   /** Set when savepoints were misused; the transaction can then only roll back. */
   broken: Error | undefined;
   private readonly savepoints: number[] = [];
@@ -79,17 +81,45 @@ export abstract class TxBase implements StoreTx {
   abstract setGrant(uid: string, principal: string, operations: readonly number[]): Promise<void>;
 }
 
+/** Write transactions sharing one commit (see StoreBase.groupCommit). */
+interface Group {
+  /** The transaction that opened it (the store's begin()). */
+  readonly opener: TxBase;
+  readonly committed: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
 export abstract class StoreBase<Tx extends TxBase> implements Store {
   abstract readonly kind: Store['kind'];
   private readonly mutex = new Mutex();
   private closing = false;
   /** How long a transaction waits for its turn before failing with BUSY (tests shorten it). */
   maxWaitMs = MAX_WAIT_MS;
+  /**
+   * Group commit: a transaction that wrote does not commit at once. Its commit waits for the I/O
+   * already ready in this turn of the event loop (setImmediate), and every transaction that starts
+   * meanwhile joins it (each in a savepoint of its own: one that fails rolls back alone). Then one
+   * commit, one fsync, makes them all durable, and only then does any of them resolve. One writer at
+   * a time pays an event-loop turn; many writers share a commit instead of queueing for one each.
+   * A transaction that joins a group resolves after the group's commit even if it only read: it may
+   * have read what the group wrote. Off unless the store turns it on (SQLite, where a commit syncs).
+   */
+  protected readonly groupCommit: boolean = false;
+  private group: Group | undefined;
 
   protected abstract begin(): Tx;
   protected abstract commit(tx: Tx): void;
   protected abstract rollback(tx: Tx): void;
   protected abstract shutdown(): void;
+  /** Group commit: a transaction inside the open one, in a savepoint. */
+  protected join(): Tx {
+    throw new StoreError('MISUSE', 'this store does not group commits');
+  }
+  /** Group commit: ends join()'s savepoint, keeping its writes or rolling them back. */
+  protected leave(_tx: Tx, _keep: boolean): void {
+    throw new StoreError('MISUSE', 'this store does not group commits');
+  }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     const outer = current?.getStore();
@@ -101,27 +131,81 @@ export abstract class StoreBase<Tx extends TxBase> implements Store {
     if (!release) {
       throw new StoreError('BUSY', `waited ${this.maxWaitMs} ms for the transactions before this one (one is stuck, or this one was opened inside another)`);
     }
+    let result: T;
+    let group: Group | undefined;
     try {
-      const tx = this.begin();
-      let result: T;
+      group = this.group;
+      const tx = group ? this.join() : this.begin();
       try {
         result = await (current ? current.run(tx, () => fn(tx)) : fn(tx));
         tx.checkCommittable();
       } catch (e) {
         tx.active = false;
-        try {
-          this.rollback(tx);
-        } catch {
-          // The store shut itself down; fn's own error says more about what went wrong.
+        if (group) this.leaveOrAbort(group, tx, false);
+        else {
+          try {
+            this.rollback(tx);
+          } catch {
+            // The store shut itself down; fn's own error says more about what went wrong.
+          }
         }
         throw e;
       }
       tx.active = false;
-      this.commit(tx);
-      return result;
+      if (group) {
+        this.leaveOrAbort(group, tx, true);
+      } else if (this.groupCommit && tx.wrote) {
+        group = this.group = openGroup(tx);
+        const g = group;
+        setImmediate(() => void this.commitLater(g));
+      } else {
+        this.commit(tx);
+        return result;
+      }
     } finally {
       release();
     }
+    await group.committed;
+    return result;
+  }
+
+  /** Ends a member's savepoint; when even that fails, the whole group rolls back and every member fails. */
+  private leaveOrAbort(group: Group, tx: Tx, keep: boolean): void {
+    try {
+      this.leave(tx, keep);
+    } catch (e) {
+      this.group = undefined;
+      try {
+        this.rollback(group.opener as Tx);
+      } catch {
+        // The store shut itself down.
+      }
+      group.reject(e);
+      throw e;
+    }
+  }
+
+  /** The group's commit, once the transactions running or queued before it have had their turn. */
+  private async commitLater(g: Group): Promise<void> {
+    const release = await this.mutex.acquire();
+    try {
+      this.settle(g);
+    } finally {
+      release();
+    }
+  }
+
+  /** Commits the open group `g` (the caller holds the mutex); its members resolve, or all fail. */
+  private settle(g: Group): void {
+    if (this.group !== g) return;
+    this.group = undefined;
+    try {
+      this.commit(g.opener as Tx);
+    } catch (e) {
+      g.reject(e);
+      return;
+    }
+    g.resolve();
   }
 
   /** Lets running and queued transactions finish, then closes; later transactions fail with CLOSED. */
@@ -129,11 +213,24 @@ export abstract class StoreBase<Tx extends TxBase> implements Store {
     this.closing = true;
     const release = await this.mutex.acquire();
     try {
+      if (this.group) this.settle(this.group);
       this.shutdown();
     } finally {
       release();
     }
   }
+}
+
+function openGroup(opener: TxBase): Group {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const committed = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Every member awaits it; this keeps a rejection with no member left from being reported unhandled.
+  committed.catch(() => undefined);
+  return { opener, committed, resolve, reject };
 }
 
 /** Validates what the store will persist, so bad input fails the same way in every store. */
