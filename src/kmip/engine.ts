@@ -3,12 +3,12 @@
 // what went before, Undo rolls the whole batch back, and the response leaves only after the commit.
 import { timingSafeEqual } from 'node:crypto';
 import { BatchErrorContinuationOption, CredentialType, Operation, ResultReason, ResultStatus, Tag, enumByName } from '../dict/index.js';
-import { decode, encode, TtlvError } from '../ttlv/index.js';
+import { decode, encode, ItemType, TtlvError } from '../ttlv/index.js';
 import type { TtlvItem } from '../ttlv/types.js';
 import type { ClientIdentity, MessageHandler } from '../server/types.js';
 import type { Store, StoreTx } from '../store/types.js';
 import { KmipError } from './errors.js';
-import { read } from './items.js';
+import { child, read } from './items.js';
 import { buildResponse, failure, parseRequest, peekVersion, type RequestMessage, type ResponseItem } from './message.js';
 import { AfterCommit, makeContext, type OpContext, type ServerState } from './context.js';
 import { SUPPORTED_VERSIONS, isSupported, vnum, type ProtocolVersion } from './version.js';
@@ -26,6 +26,7 @@ import { exportObject, importObject, setEndpointRole } from './ops/exchange.js';
 import { deriveKey } from './ops/derive.js';
 import { decapsulate, encapsulate } from './ops/kem.js';
 import { OP_DECAPSULATE, OP_ENCAPSULATE } from './pqc.js';
+import { fastGet } from './fastget.js';
 
 export interface EngineOptions {
   store: Store;
@@ -48,6 +49,10 @@ export interface EngineOptions {
   /** Serve the KMIP 3.0 (draft) post-quantum algorithms (ML-KEM, ML-DSA, SLH-DSA) and the Encapsulate and
    *  Decapsulate operations, whose code points are not final (see src/kmip/pqc.ts). Default off. */
   kmip30Algorithms?: boolean;
+  /** Default true: a lone Get that asks for nothing but the object is answered from the object as last
+   *  committed, without a transaction, when the store can (see src/kmip/fastget.ts); false always takes
+   *  the general path (the differential test compares the two). */
+  fastGet?: boolean;
 }
 
 type OpFn = (ctx: OpContext, payload: TtlvItem | undefined) => Promise<TtlvItem[] | AfterCommit> | TtlvItem[];
@@ -138,6 +143,8 @@ function constantTimeEqual(a: string, b: string): boolean {
 export function createEngine(options: EngineOptions): MessageHandler {
   const clock = options.clock ?? Date.now;
   const logEvent = options.log ?? (() => {});
+  // Not when every request must carry a credential: the general path checks it.
+  const fastGets = options.fastGet !== false && options.store.peekCommitted !== undefined && !options.credentials?.length && !options.verifyCredential;
   const server: ServerState = {
     vendor: options.vendor ?? 'kmipkit',
     serverName: options.serverName ?? 'kmipkit',
@@ -300,6 +307,14 @@ export function createEngine(options: EngineOptions): MessageHandler {
           const reason = version.major >= 2 ? ResultReason.UnsupportedProtocolVersion : ResultReason.InvalidMessage;
           return respond(version, now, [{ status: ResultStatus.OperationFailed, reason, message: `protocol version ${asked.major}.${asked.minor} is not supported` }]);
         }
+        if (fastGets && asked) {
+          const started = options.log ? Date.now() : 0;
+          const out = fastGet(options.store, root, version, client.principal, now);
+          if (out) {
+            if (options.log) audit([fastGetItem(root)], client, started);
+            return out;
+          }
+        }
         const msg = parseRequest(root);
         return await runBatch(msg, client, now);
       } catch (err) {
@@ -311,6 +326,12 @@ export function createEngine(options: EngineOptions): MessageHandler {
       }
     },
   };
+}
+
+/** What the audit log records of a Get the fast path answered (its request is a lone Get by identifier). */
+function fastGetItem(root: TtlvItem): ResponseItem {
+  const uid = root.type === ItemType.Structure ? read.text(child(child(child(root, Tag.BatchItem), Tag.RequestPayload), Tag.UniqueIdentifier)) : undefined;
+  return { operation: Operation.Get, status: ResultStatus.Success, payload: uid === undefined ? [] : [{ tag: Tag.UniqueIdentifier, type: ItemType.TextString, value: uid }] };
 }
 
 /** The version to answer in: the client's when supported, else the nearest one below it that is. */

@@ -8,7 +8,7 @@ import { Sealer } from './seal.js';
 import { mapSqliteError, toStoreError } from './sqlerrors.js';
 import { checkRecord, normalizeOperations, StoreBase, TxBase } from './txbase.js';
 import { StoreError } from './types.js';
-import type { Grant, NewObjectRecord, ObjectQuery, ObjectRecord } from './types.js';
+import type { CommittedObject, Grant, NewObjectRecord, ObjectQuery, ObjectRecord } from './types.js';
 
 export interface SqliteStoreOptions {
   readonly path: string;
@@ -27,6 +27,8 @@ export interface SqliteInternalOptions {
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+/** Objects peekCommitted keeps (sealed, with their metadata); the oldest entry goes first. */
+const COMMITTED_MAX = 4096;
 const KCV_KEY = 'key_check_value';
 
 const SELECT_RECORD = `SELECT o.seq, o.uid, o.object_type, o.state, o.owner, o.attributes, o.created_at,
@@ -110,6 +112,7 @@ class Statements {
   readonly grants: Stmt;
   readonly putGrant: Stmt;
   readonly deleteGrant: Stmt;
+  readonly dataVersion: Stmt;
   private readonly queries = new Map<string, Stmt>();
   // BEGIN, COMMIT and savepoints as prepared statements: db.exec() parses its SQL on every call.
   private readonly controls = new Map<string, Stmt>();
@@ -137,6 +140,7 @@ class Statements {
     this.grants = db.prepare('SELECT principal, operations FROM grants WHERE uid = ? ORDER BY principal');
     this.putGrant = db.prepare('INSERT INTO grants (uid, principal, operations) VALUES (?, ?, ?) ON CONFLICT (uid, principal) DO UPDATE SET operations = excluded.operations');
     this.deleteGrant = db.prepare('DELETE FROM grants WHERE uid = ? AND principal = ?');
+    this.dataVersion = db.prepare('PRAGMA data_version').pluck();
   }
 
   /** One prepared statement per combination of query fields (at most 2^6), built on first use. */
@@ -201,6 +205,8 @@ class SqliteTx extends TxBase {
     private readonly db: Database.Database,
     private readonly s: Statements,
     private readonly sealer: Sealer,
+    /** Drops an object from the store's committed-object cache: called at every write to it. */
+    private readonly forget: (uid: string) => void,
   ) {
     super(owner);
   }
@@ -238,6 +244,7 @@ class SqliteTx extends TxBase {
     return this.run(() => {
       this.lastSealed = undefined;
       this.wrote = true;
+      this.forget(record.uid);
       checkRecord(record);
       if (this.s.exists.get(record.uid)) throw new StoreError('EXISTS', `object ${record.uid} already exists`);
       this.s.insert.run(params(record));
@@ -250,6 +257,7 @@ class SqliteTx extends TxBase {
     return this.run(() => {
       this.lastSealed = undefined;
       this.wrote = true;
+      this.forget(record.uid);
       checkRecord(record);
       if (this.s.update.run(params(record)).changes === 0) throw new StoreError('NOT_FOUND', `object ${record.uid} does not exist`);
       this.s.deleteNames.run(record.uid);
@@ -268,6 +276,7 @@ class SqliteTx extends TxBase {
     return this.run(() => {
       this.lastSealed = undefined;
       this.wrote = true;
+      this.forget(uid);
       this.s.remove.run(uid);
     });
   }
@@ -293,6 +302,7 @@ class SqliteTx extends TxBase {
     return this.run(() => {
       this.lastSealed = undefined;
       this.wrote = true;
+      this.forget(uid);
       const ops = normalizeOperations(operations);
       if (!this.s.exists.get(uid)) throw new StoreError('NOT_FOUND', `object ${uid} does not exist`);
       if (ops.length === 0) this.s.deleteGrant.run(uid, principal);
@@ -348,7 +358,53 @@ export class SqliteStore extends StoreBase<SqliteTx> {
     } catch (e) {
       throw toStoreError(e);
     }
-    return new SqliteTx(this, this.db, this.statements, this.sealer);
+    return new SqliteTx(this, this.db, this.statements, this.sealer, this.forget);
+  }
+
+  /** Objects as last committed, sealed (see peekCommitted); every write drops its object at once. */
+  private readonly committed = new Map<string, CommittedObject>();
+  /** PRAGMA data_version when the cache was last checked: it changes when another connection commits. */
+  private dataVersion: unknown;
+  private readonly forget = (uid: string): void => {
+    this.committed.delete(uid);
+  };
+
+  /**
+   * The object as last committed, from a cache of recently read objects (their sealed material, never
+   * plaintext), outside transactions only. This connection's writes drop what they touch as they are
+   * made; another connection's or process's commits change PRAGMA data_version, which empties the
+   * cache. Null while a transaction is open (including a group waiting for its commit), or on any error:
+   * the caller then goes through transaction().
+   */
+  peekCommitted(uid: string): CommittedObject | undefined | null {
+    if (!this.db.open || this.db.inTransaction) return null;
+    try {
+      const version = this.statements.dataVersion.get();
+      if (version !== this.dataVersion) {
+        this.committed.clear();
+        this.dataVersion = version;
+      }
+      const hit = this.committed.get(uid);
+      if (hit) return hit;
+      const row = this.statements.get.get(uid) as RawRow | undefined;
+      if (!row) return undefined;
+      const record = toRecordRaw(row, row[10] === 1 ? (this.statements.names.all(uid) as string[]) : []);
+      const sealed = row[9] ?? undefined;
+      const sealer = this.sealer;
+      const entry: CommittedObject = {
+        record,
+        open() {
+          if (sealed === undefined) return undefined;
+          const plain = sealer.open(uid, sealed);
+          return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
+        },
+      };
+      if (this.committed.size >= COMMITTED_MAX) this.committed.delete(this.committed.keys().next().value as string);
+      this.committed.set(uid, entry);
+      return entry;
+    } catch {
+      return null;
+    }
   }
 
   protected override join(): SqliteTx {
@@ -358,7 +414,7 @@ export class SqliteStore extends StoreBase<SqliteTx> {
     } catch (e) {
       throw toStoreError(e);
     }
-    return new SqliteTx(this, this.db, this.statements, this.sealer);
+    return new SqliteTx(this, this.db, this.statements, this.sealer, this.forget);
   }
 
   protected override leave(_tx: SqliteTx, keep: boolean): void {

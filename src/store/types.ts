@@ -71,11 +71,25 @@ export interface StoreTx {
   savepoint<T>(fn: () => Promise<T>): Promise<T>;
 }
 
+/** An object as last committed, from `Store.peekCommitted`. */
+export interface CommittedObject {
+  readonly record: ObjectRecord;
+  /** Unseals the material (undefined when there is none): a fresh plaintext the caller zeroes. */
+  open(): Uint8Array | undefined;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'memory' | 'postgres';
   /** Runs fn in one transaction. Transactions are serialized. The promise resolves only once the
    *  commit is durable (SQLite: WAL with synchronous=FULL); if fn rejects, nothing it wrote remains. */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * Optional, synchronous, outside transactions only: the object as last committed (undefined when
+   * there is no such object), or null when it cannot say without a transaction (one is open: what the
+   * connection reads now may not be committed). For reads that write nothing (the engine's Get fast
+   * path); anything else goes through transaction().
+   */
+  peekCommitted?(uid: string): CommittedObject | undefined | null;
   close(): Promise<void>;
 }
 
