@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The README's test command: dictionary check, the Rust core's own tests, the TypeScript suite with
 // the native scanner required, then with it off, then the conformance run (the OASIS test cases replayed
-// against our server). Stops at the first failure.
+// against our server, on the in-memory and on the SQLite store). Stops at the first failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -15,7 +15,9 @@ const steps = [
   // With the addon off, everything but the CLI's and the PyKMIP interop files, which spawn processes for
   // six minutes and reach no codec or crypto path the others do not (they run with the addon above).
   ['vitest, KMIPKIT_NATIVE=off (without test/cli and test/interop)', 'npx', ['vitest', 'run', '--exclude', 'test/cli/**', '--exclude', 'test/interop/**'], { KMIPKIT_NATIVE: 'off' }],
-  ['conformance: the OASIS test cases against our server', 'node', ['scripts/conformance.mjs']],
+  ['conformance: the OASIS test cases against our server (in-memory store)', 'node', ['scripts/conformance.mjs']],
+  // Again on SQLite, what `kmipkit serve` runs: its transactions, group commit and the Get fast path.
+  ['conformance: the OASIS test cases against our server (SQLite store)', 'node', ['scripts/conformance.mjs', '--store', 'sqlite']],
 ];
 
 const only = process.argv.slice(2);

@@ -92,6 +92,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--key <file>', 'client key (PEM) for --server')
     .option('--data-dir <dir>', 'use DIR/certs/{ca.crt,client.crt,client.key} (with --server, default 127.0.0.1:5696)')
     .addOption(new Option('--pykmip', 'start a PyKMIP server per file (validates the harness against a peer)').conflicts(['server', 'dataDir']))
+    .addOption(new Option('--store <kind>', 'the in-process server\'s store: memory (default) or sqlite (a new database per file)').choices(['memory', 'sqlite']).conflicts(['server', 'dataDir', 'pykmip']))
     .option('--json', 'print a machine-readable summary')
     .helpOption('-h, --help')
     .exitOverride();
@@ -104,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const o = program.opts<{
     profile?: string[]; version?: string[]; mandatory?: boolean; folder?: string[];
-    server?: string; ca?: string; cert?: string; key?: string; dataDir?: string; pykmip?: boolean; json?: boolean;
+    server?: string; ca?: string; cert?: string; key?: string; dataDir?: string; pykmip?: boolean; json?: boolean; store?: 'memory' | 'sqlite';
   }>();
   const files = program.args;
   const filtered = o.profile || o.version || o.mandatory || o.folder;
@@ -118,7 +119,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (o.server) {
       if (!o.ca || !o.cert || !o.key) throw new ConformanceError('BAD_ARGS', '--server needs --ca, --cert and --key (or --data-dir)');
       factory = externalTarget({ server: o.server, ca: o.ca, cert: o.cert, key: o.key });
-    } else factory = inProcessTarget();
+    } else factory = inProcessTarget(o.store ?? 'memory');
     const onResult = o.json ? undefined : (r: FileResult) => process.stderr.write(`${r.status.padEnd(13)} ${r.file}\n`);
     const results = await runConformance({ selection, factory, onResult });
     if (o.json) process.stdout.write(JSON.stringify(summarize(results), null, 2) + '\n');

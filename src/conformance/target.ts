@@ -1,6 +1,8 @@
 // What the harness talks to: our own server started in-process (fresh per file), PyKMIP started per
 // file (fresh database), or an external server given by address and certificates (shared state).
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConformanceError } from './errors.js';
 
@@ -37,7 +39,9 @@ interface DevCertificates {
 }
 type CreateServer = (opts: {
   port: number;
-  store: 'memory';
+  store: 'memory' | 'sqlite';
+  dataDir?: string;
+  masterKey?: Uint8Array;
   tls?: { ca: string; cert: string; key: string; clientCert?: string; clientKey?: string };
 }) => Promise<InProcessServer>;
 type GenerateCertificates = () => Promise<DevCertificates>;
@@ -46,14 +50,15 @@ type GenerateCertificates = () => Promise<DevCertificates>;
 const SERVER_MODULE = ['..', 'server', 'index.js'].join('/');
 
 /**
- * Our server, a new one (empty in-memory store) per file. The development certificates (a throwaway
- * CA, server and client certificate) are generated once per run and given to every server: making
- * them is most of a server's start-up time, and no file depends on them being new.
+ * Our server, a new one (empty store) per file. The development certificates (a throwaway CA, server and
+ * client certificate) are generated once per run and given to every server: making them is most of a
+ * server's start-up time, and no file depends on them being new. `store` 'sqlite' gives each server a
+ * new database in a temporary directory (what `kmipkit serve` runs on), removed when it closes.
  */
-export function inProcessTarget(): TargetFactory {
+export function inProcessTarget(store: 'memory' | 'sqlite' = 'memory'): TargetFactory {
   let mod: { create: CreateServer; certificates: Promise<DevCertificates> } | undefined;
   return {
-    describe: 'kmipkit server (in-process, in-memory store, fresh per file; certificates shared by the run)',
+    describe: `kmipkit server (in-process, ${store === 'sqlite' ? 'SQLite store in a new temporary directory' : 'in-memory store'}, fresh per file; certificates shared by the run)`,
     fresh: true,
     async start() {
       if (!mod) {
@@ -70,11 +75,20 @@ export function inProcessTarget(): TargetFactory {
         throw new ConformanceError('SERVER_MODULE', `cannot generate the development certificates: ${e.message}`);
       });
       if (!c.clientCertPem || !c.clientKeyPem) throw new ConformanceError('SERVER_MODULE', 'the generated development certificates have no client certificate');
-      const s = await mod.create({
-        port: 0,
-        store: 'memory',
-        tls: { ca: c.caPem, cert: c.serverCertPem, key: c.serverKeyPem, clientCert: c.clientCertPem, clientKey: c.clientKeyPem },
-      });
+      const dataDir = store === 'sqlite' ? mkdtempSync(join(tmpdir(), 'kmipkit-conformance-')) : undefined;
+      const removeDir = () => dataDir && rmSync(dataDir, { recursive: true, force: true });
+      let s: InProcessServer;
+      try {
+        s = await mod.create({
+          port: 0,
+          store,
+          ...(dataDir ? { dataDir, masterKey: randomBytes(32) } : {}),
+          tls: { ca: c.caPem, cert: c.serverCertPem, key: c.serverKeyPem, clientCert: c.clientCertPem, clientKey: c.clientKeyPem },
+        });
+      } catch (e) {
+        removeDir();
+        throw e;
+      }
       return {
         name: `kmipkit at ${s.address.host}:${s.address.port}`,
         host: s.address.host,
@@ -82,7 +96,7 @@ export function inProcessTarget(): TargetFactory {
         ca: s.certificates.caPem,
         cert: s.certificates.clientCertPem,
         key: s.certificates.clientKeyPem,
-        close: () => s.close(),
+        close: () => s.close().finally(removeDir),
       };
     },
   };
