@@ -7,6 +7,8 @@ import { decode, encode, ItemType, TtlvError } from '../ttlv/index.js';
 import type { TtlvItem } from '../ttlv/types.js';
 import type { ClientIdentity, MessageHandler } from '../server/types.js';
 import type { Store, StoreTx } from '../store/types.js';
+import { ReadOnlyRetry } from '../store/txbase.js';
+import { StoreError } from '../store/types.js';
 import { KmipError } from './errors.js';
 import { child, read } from './items.js';
 import { buildResponse, failure, parseRequest, peekVersion, type RequestMessage, type ResponseItem } from './message.js';
@@ -53,6 +55,9 @@ export interface EngineOptions {
    *  committed, without a transaction, when the store can (see src/kmip/fastget.ts); false always takes
    *  the general path (the differential test compares the two). */
   fastGet?: boolean;
+  /** Default true: a lone read-mostly item (Get, Encrypt, Locate, ...) runs first without a transaction
+   *  when the store can (Store.readCommitted), and again in one if it writes; false always opens one. */
+  readOnlyRuns?: boolean;
 }
 
 type OpFn = (ctx: OpContext, payload: TtlvItem | undefined) => Promise<TtlvItem[] | AfterCommit> | TtlvItem[];
@@ -144,6 +149,7 @@ export function createEngine(options: EngineOptions): MessageHandler {
   const clock = options.clock ?? Date.now;
   const logEvent = options.log ?? (() => {});
   // Not when every request must carry a credential: the general path checks it.
+  const readOnlyRuns = options.readOnlyRuns !== false && options.store.readCommitted !== undefined;
   const fastGets = options.fastGet !== false && options.store.peekCommitted !== undefined && !options.credentials?.length && !options.verifyCredential;
   const server: ServerState = {
     vendor: options.vendor ?? 'kmipkit',
@@ -200,9 +206,11 @@ export function createEngine(options: EngineOptions): MessageHandler {
     // A lone item's slow part, once returned; discarded if the transaction then fails to commit.
     let pending: Pending | undefined;
     let finished = false;
-    const attempt = (optimistic: boolean) =>
-      options.store.transaction(async (tx) => {
-        const ctx = makeContext({ version, principal: client.principal, tx, now, server });
+    // The context of the latest run, so that a read-only run given up can end what it opened.
+    let runCtx: OpContext | undefined;
+    const attempt = (optimistic: boolean, readOnly = false): Promise<Uint8Array | Pending> => {
+      const run = async (tx: StoreTx): Promise<Uint8Array | Pending> => {
+        const ctx = (runCtx = makeContext({ version, principal: client.principal, tx, now, server }));
         const items: ResponseItem[] = [];
         for (const item of msg.items) {
           const base = { operation: item.operation, uniqueBatchItemId: item.uniqueBatchItemId };
@@ -215,6 +223,8 @@ export function createEngine(options: EngineOptions): MessageHandler {
             items.push({ ...base, status: ResultStatus.Success, payload });
           } catch (err) {
             if (optimistic) throw new Replay();
+            // A read-only run refused a write: it is given up and run again in a transaction (no log).
+            if (readOnly && err instanceof StoreError && err.code === 'MISUSE') throw err;
             const e = asKmipError(err, logEvent);
             items.push(failure(e, base));
             if (lone) throw new Rollback(items);
@@ -235,7 +245,9 @@ export function createEngine(options: EngineOptions): MessageHandler {
         }
         answered = items;
         return out;
-      });
+      };
+      return readOnly ? options.store.readCommitted!(run) : options.store.transaction(run);
+    };
     /** The slow part of a lone item, once its transaction has committed (it wrote nothing left to undo). */
     async function finish(p: Pending): Promise<Uint8Array> {
       finished = true;
@@ -254,9 +266,22 @@ export function createEngine(options: EngineOptions): MessageHandler {
       return out;
     }
     try {
-      let bytes: Uint8Array | Pending;
+      let bytes: Uint8Array | Pending | undefined;
+      // A lone item that usually only reads runs first without a transaction (Store.readCommitted); if it
+      // wrote after all (a date moved the key's state, a usage limit counted), or the store could not,
+      // it runs again in a transaction, as every other batch does.
+      if (lone && readOnlyRuns && readsOnly(msg.items[0])) {
+        try {
+          bytes = await attempt(false, true);
+        } catch (err) {
+          if (!(err instanceof ReadOnlyRetry)) throw err;
+          if (runCtx) rolledBack(runCtx);
+          pending?.work.discard();
+          pending = undefined;
+        }
+      }
       try {
-        bytes = await attempt(!(lone || undo));
+        bytes ??= await attempt(!(lone || undo));
       } catch (err) {
         if (!(err instanceof Replay)) throw err;
         bytes = await attempt(false);
@@ -326,6 +351,21 @@ export function createEngine(options: EngineOptions): MessageHandler {
       }
     },
   };
+}
+
+/** Operations that usually read and write nothing, so a lone one is tried without a transaction first. */
+const READ_MOSTLY = new Set<number>([
+  Operation.Get, Operation.GetAttributes, Operation.GetAttributeList, Operation.Locate, Operation.Check, Operation.Export,
+  Operation.Encrypt, Operation.Decrypt, Operation.Sign, Operation.SignatureVerify, Operation.MAC, Operation.MACVerify,
+  Operation.Hash, Operation.Query, Operation.DiscoverVersions, Operation.RNGRetrieve,
+]);
+
+/** A request item to try read-only: a read-mostly operation, not part of a multi-part (streamed) one,
+ *  whose parts change state outside the store. */
+function readsOnly(item: { operation: number; payload?: TtlvItem }): boolean {
+  if (!READ_MOSTLY.has(item.operation)) return false;
+  const p = item.payload;
+  return !p || p.type !== ItemType.Structure || !p.value.some((c) => c.tag === Tag.CorrelationValue || c.tag === Tag.InitIndicator || c.tag === Tag.FinalIndicator);
 }
 
 /** What the audit log records of a Get the fast path answered (its request is a lone Get by identifier). */

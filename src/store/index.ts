@@ -30,4 +30,5 @@ export function openStore(options: StoreOptions): Promise<Store> {
 }
 
 export * from './types.js';
+export { ReadOnlyRetry } from './txbase.js';
 export { loadOrCreateMasterKey, masterKeyFromEnv, MASTER_KEY_ENV } from './masterkey.js';

@@ -106,6 +106,7 @@ class MemoryTx extends TxBase {
 
   insert(record: NewObjectRecord, material: Uint8Array | null): Promise<void> {
     return this.run(() => {
+      this.writing();
       checkRecord(record);
       if (this.st.objects.has(record.uid)) throw new StoreError('EXISTS', `object ${record.uid} already exists`);
       const lastSeq = this.st.lastSeq;
@@ -117,6 +118,7 @@ class MemoryTx extends TxBase {
 
   update(record: NewObjectRecord, material?: Uint8Array | null): Promise<void> {
     return this.run(() => {
+      this.writing();
       checkRecord(record);
       const old = this.st.objects.get(record.uid);
       if (!old) throw new StoreError('NOT_FOUND', `object ${record.uid} does not exist`);
@@ -128,6 +130,7 @@ class MemoryTx extends TxBase {
 
   remove(uid: string): Promise<void> {
     return this.run(() => {
+      this.writing();
       if (!this.st.objects.has(uid)) return;
       this.set(this.st.objects, uid, undefined);
       this.set(this.st.material, uid, undefined);
@@ -166,6 +169,7 @@ class MemoryTx extends TxBase {
 
   setGrant(uid: string, principal: string, operations: readonly number[]): Promise<void> {
     return this.run(() => {
+      this.writing();
       const ops = normalizeOperations(operations);
       if (!this.st.objects.has(uid)) throw new StoreError('NOT_FOUND', `object ${uid} does not exist`);
       const next = new Map(this.st.grants.get(uid));
@@ -195,6 +199,14 @@ export class MemoryStore extends StoreBase<MemoryTx> {
   protected begin(): MemoryTx {
     if (this.closed) throw new StoreError('CLOSED', 'the store is closed');
     return new MemoryTx(this, this.state, this.sealer);
+  }
+
+  /** A read-only run: with the store's turn held and no transaction running, the state is committed. */
+  protected override snapshot(): MemoryTx | undefined {
+    if (this.closed) return undefined;
+    const tx = new MemoryTx(this, this.state, this.sealer);
+    tx.readOnly = true;
+    return tx;
   }
 
   protected commit(): void {}

@@ -207,9 +207,14 @@ class SqliteTx extends TxBase {
     private readonly sealer: Sealer,
     /** Drops an object from the store's committed-object cache: called at every write to it. */
     private readonly forget: (uid: string) => void,
+    /** A read-only run's reads of one object: the store's committed-object cache. */
+    private readonly committed?: (uid: string) => CommittedObject | undefined,
   ) {
     super(owner);
+    if (committed) this.readOnly = true;
   }
+  /** A read-only run's last object read, whose material getMaterial opens without another lookup. */
+  private lastCommitted: CommittedObject | undefined;
 
   // Every call runs synchronously and wholly, so calls started side by side cannot interleave.
   private run<T>(f: () => T): Promise<T> {
@@ -222,6 +227,12 @@ class SqliteTx extends TxBase {
   }
 
   get(uid: string): Promise<ObjectRecord | undefined> {
+    if (this.committed) {
+      return this.run(() => {
+        const c = (this.lastCommitted = this.committed!(uid));
+        return c && { ...c.record, names: [...c.record.names] };
+      });
+    }
     return this.run(() => {
       const row = this.s.get.get(uid) as RawRow | undefined;
       this.lastSealed = row && { uid, sealed: row[9] ?? undefined };
@@ -230,6 +241,12 @@ class SqliteTx extends TxBase {
   }
 
   getMaterial(uid: string): Promise<Uint8Array | undefined> {
+    if (this.committed) {
+      return this.run(() => {
+        const c = this.lastCommitted?.record.uid === uid ? this.lastCommitted : this.committed!(uid);
+        return c?.open();
+      });
+    }
     return this.run(() => {
       const memo = this.lastSealed;
       const sealed = memo?.uid === uid ? memo.sealed : (this.s.getMaterial.get(uid) as Buffer | undefined);
@@ -242,6 +259,7 @@ class SqliteTx extends TxBase {
 
   insert(record: NewObjectRecord, material: Uint8Array | null): Promise<void> {
     return this.run(() => {
+      this.writing();
       this.lastSealed = undefined;
       this.wrote = true;
       this.forget(record.uid);
@@ -255,6 +273,7 @@ class SqliteTx extends TxBase {
 
   update(record: NewObjectRecord, material?: Uint8Array | null): Promise<void> {
     return this.run(() => {
+      this.writing();
       this.lastSealed = undefined;
       this.wrote = true;
       this.forget(record.uid);
@@ -274,6 +293,7 @@ class SqliteTx extends TxBase {
   remove(uid: string): Promise<void> {
     // Names, material and grants go with it (ON DELETE CASCADE).
     return this.run(() => {
+      this.writing();
       this.lastSealed = undefined;
       this.wrote = true;
       this.forget(uid);
@@ -300,6 +320,7 @@ class SqliteTx extends TxBase {
 
   setGrant(uid: string, principal: string, operations: readonly number[]): Promise<void> {
     return this.run(() => {
+      this.writing();
       this.lastSealed = undefined;
       this.wrote = true;
       this.forget(uid);
@@ -377,34 +398,59 @@ export class SqliteStore extends StoreBase<SqliteTx> {
    * the caller then goes through transaction().
    */
   peekCommitted(uid: string): CommittedObject | undefined | null {
-    if (!this.db.open || this.db.inTransaction) return null;
     try {
-      const version = this.statements.dataVersion.get();
-      if (version !== this.dataVersion) {
-        this.committed.clear();
-        this.dataVersion = version;
-      }
-      const hit = this.committed.get(uid);
-      if (hit) return hit;
-      const row = this.statements.get.get(uid) as RawRow | undefined;
-      if (!row) return undefined;
-      const record = toRecordRaw(row, row[10] === 1 ? (this.statements.names.all(uid) as string[]) : []);
-      const sealed = row[9] ?? undefined;
-      const sealer = this.sealer;
-      const entry: CommittedObject = {
-        record,
-        open() {
-          if (sealed === undefined) return undefined;
-          const plain = sealer.open(uid, sealed);
-          return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
-        },
-      };
-      if (this.committed.size >= COMMITTED_MAX) this.committed.delete(this.committed.keys().next().value as string);
-      this.committed.set(uid, entry);
-      return entry;
+      return this.checkedCache() ? this.cached(uid) : null;
     } catch {
       return null;
     }
+  }
+
+  /** A read-only run over the committed state (StoreBase.readCommitted), or undefined while a
+   *  transaction (a group waiting for its commit) is open. */
+  protected override snapshot(): SqliteTx | undefined {
+    if (!this.checkedCache()) return undefined;
+    return new SqliteTx(this, this.db, this.statements, this.sealer, this.forget, this.cachedOrThrow);
+  }
+
+  /** Whether the connection reads committed state now (no transaction open); empties the cache when
+   *  another connection committed since it was last checked. */
+  private checkedCache(): boolean {
+    if (!this.db.open || this.db.inTransaction) return false;
+    const version = this.statements.dataVersion.get();
+    if (version !== this.dataVersion) {
+      this.committed.clear();
+      this.dataVersion = version;
+    }
+    return true;
+  }
+
+  private readonly cachedOrThrow = (uid: string): CommittedObject | undefined => {
+    // Checked again on every read of a read-only run: nothing may have opened a transaction since.
+    if (this.db.inTransaction) throw new StoreError('MISUSE', 'a transaction opened during a read-only run');
+    return this.cached(uid);
+  };
+
+  /** The cached committed object, read into the cache when missing (the caller checked that no
+   *  transaction is open, so the row read is committed). */
+  private cached(uid: string): CommittedObject | undefined {
+    const hit = this.committed.get(uid);
+    if (hit) return hit;
+    const row = this.statements.get.get(uid) as RawRow | undefined;
+    if (!row) return undefined;
+    const record = toRecordRaw(row, row[10] === 1 ? (this.statements.names.all(uid) as string[]) : []);
+    const sealed = row[9] ?? undefined;
+    const sealer = this.sealer;
+    const entry: CommittedObject = {
+      record,
+      open() {
+        if (sealed === undefined) return undefined;
+        const plain = sealer.open(uid, sealed);
+        return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
+      },
+    };
+    if (this.committed.size >= COMMITTED_MAX) this.committed.delete(this.committed.keys().next().value as string);
+    this.committed.set(uid, entry);
+    return entry;
   }
 
   protected override join(): SqliteTx {

@@ -15,8 +15,21 @@ const current = process.env.KMIPKIT_STORE_CHECKS === '1' ? new AsyncLocalStorage
 /** The longest a transaction waits for the ones before it: far longer than any batch takes. */
 export const MAX_WAIT_MS = 60_000;
 
+/** Thrown by StoreBase.readCommitted when the run cannot stand without a transaction: one is open, or
+ *  the run tried to write. Nothing was written; run the same work with transaction(). */
+export class ReadOnlyRetry extends Error {
+  constructor() {
+    super('this work needs a transaction');
+    this.name = 'ReadOnlyRetry';
+  }
+}
+
 export abstract class TxBase implements StoreTx {
   active = true;
+  /** A read-only run (StoreBase.readCommitted): reads see the committed state, and a write fails. */
+  readOnly = false;
+  /** Set when a read-only run tried to write (whatever the caller then did with the error). */
+  violated = false;
   /** Set by every write (insert, update, remove, grant): a transaction that wrote nothing commits at once. */
   wrote = false;
   /** Set when savepoints were misused; the transaction can then only roll back. */
@@ -31,12 +44,21 @@ export abstract class TxBase implements StoreTx {
     if (this.broken) throw this.broken;
   }
 
+  /** Every write goes through here first: a read-only run is marked and refused. */
+  protected writing(): void {
+    if (!this.readOnly) return;
+    this.violated = true;
+    throw new StoreError('MISUSE', 'a write in a read-only run');
+  }
+
   protected abstract beginSavepoint(id: number): void;
   protected abstract releaseSavepoint(id: number): void;
   protected abstract rollbackSavepoint(id: number): void;
 
   async savepoint<T>(fn: () => Promise<T>): Promise<T> {
     this.live();
+    // Nothing to undo in a read-only run (and a SAVEPOINT statement would open a transaction).
+    if (this.readOnly) return fn();
     const id = ++this.nextSavepoint;
     this.beginSavepoint(id);
     this.savepoints.push(id);
@@ -109,6 +131,11 @@ export abstract class StoreBase<Tx extends TxBase> implements Store {
   private group: Group | undefined;
 
   protected abstract begin(): Tx;
+  /** A read-only transaction object over the committed state, or undefined when there is none to read
+   *  without a transaction (one is open). Stores without it never run readCommitted's fast way. */
+  protected snapshot(): Tx | undefined {
+    return undefined;
+  }
   protected abstract commit(tx: Tx): void;
   protected abstract rollback(tx: Tx): void;
   protected abstract shutdown(): void;
@@ -167,6 +194,42 @@ export abstract class StoreBase<Tx extends TxBase> implements Store {
     }
     await group.committed;
     return result;
+  }
+
+  /**
+   * Runs fn like transaction(), serialized with transactions, but without one: its reads see the state
+   * as last committed, and it must not write. Rejects with ReadOnlyRetry when the store cannot do that
+   * now (a transaction is open, or this store has no snapshot) or when fn tried to write, whatever fn
+   * made of the refusal: the caller then runs the same work with transaction(). For work that usually
+   * only reads (a Get, an Encrypt) and may write (a date that moves the key's state, a usage limit):
+   * it costs no BEGIN, no COMMIT and, for objects read recently, no query.
+   */
+  async readCommitted<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    const outer = current?.getStore();
+    if (outer?.active && outer.owner === this) {
+      throw new StoreError('MISUSE', 'readCommitted() called inside a transaction of the same store would wait for itself');
+    }
+    if (this.closing) throw new StoreError('CLOSED', 'the store is closed');
+    const release = await this.mutex.acquire(this.maxWaitMs);
+    if (!release) {
+      throw new StoreError('BUSY', `waited ${this.maxWaitMs} ms for the transactions before this one (one is stuck, or this one was opened inside another)`);
+    }
+    try {
+      const tx = this.snapshot();
+      if (!tx) throw new ReadOnlyRetry();
+      let result: T;
+      try {
+        result = await (current ? current.run(tx, () => fn(tx)) : fn(tx));
+      } catch (e) {
+        tx.active = false;
+        throw tx.violated ? new ReadOnlyRetry() : e;
+      }
+      tx.active = false;
+      if (tx.violated) throw new ReadOnlyRetry();
+      return result;
+    } finally {
+      release();
+    }
   }
 
   /** Ends a member's savepoint; when even that fails, the whole group rolls back and every member fails. */

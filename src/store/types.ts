@@ -90,6 +90,9 @@ export interface Store {
    * path); anything else goes through transaction().
    */
   peekCommitted?(uid: string): CommittedObject | undefined | null;
+  /** Optional: fn without a transaction, reading the committed state, refused any write; rejects with
+   *  ReadOnlyRetry (src/store/txbase.ts) when the work needs transaction() instead. */
+  readCommitted?<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -1,9 +1,10 @@
-// The Get fast path (src/kmip/fastget.ts) against the general path: two SQLite stores with the same
-// content, one engine with the fast path and one without, the same clock, the same requests in the same
-// order; every response must be the same bytes. The fast-path side counts its store transactions, so the
-// test also knows which requests the fast path answered (none was opened) and checks those are the ones
-// it should answer. Then the cache behind it: writes through this engine, through another connection,
-// and a Get that arrives while a group commit is open.
+// The Get fast path (src/kmip/fastget.ts) and read-only runs (Store.readCommitted) against the general
+// path: two SQLite stores with the same content, one engine with both and one with neither, the same
+// clock, the same requests in the same order; every response must be the same bytes. The first side
+// counts its ways into the store, so the test also knows which requests the fast path answered (none
+// was taken) and which a read-only run answered without falling back to a transaction. Then the cache
+// behind both: writes through this engine, through another connection, and a Get that arrives while a
+// group commit is open.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,9 +15,9 @@ import {
   ResultStatus as RS, RevocationReasonCode, SecretDataType, Tag,
 } from '../../src/dict/index.js';
 import { createEngine } from '../../src/kmip/engine.js';
-import { bool, bytes, date } from '../../src/kmip/items.js';
+import { bool, bytes, date, long } from '../../src/kmip/items.js';
 import type { MessageHandler } from '../../src/server/types.js';
-import { openStore, type Store } from '../../src/store/index.js';
+import { openStore, ReadOnlyRetry, type Store } from '../../src/store/index.js';
 import type { TtlvItem } from '../../src/ttlv/index.js';
 import { child, enm, int, read, request, response, struct, text, uidIn, type Item } from '../helpers/kmip.js';
 
@@ -33,8 +34,8 @@ const clock = () => now;
 
 const sqlite = (file: string) => openStore({ kind: 'sqlite', path: join(dir, file), masterKey });
 /** An engine over `store`, and a `send` for one principal that returns the raw response bytes. */
-function engineOver(store: Store, fastGet: boolean) {
-  const engine: MessageHandler = createEngine({ store, clock, fastGet });
+function engineOver(store: Store, fast: boolean) {
+  const engine: MessageHandler = createEngine({ store, clock, fastGet: fast, readOnlyRuns: fast });
   return {
     engine,
     raw: (version: readonly [number, number], items: Item[], header: TtlvItem[] = [], principal = 'alice') =>
@@ -47,6 +48,7 @@ const aes = (extra: TtlvItem[] = []) => [
   struct(Tag.Attributes, [enm(Tag.CryptographicAlgorithm, Alg.AES), int(Tag.CryptographicLength, 256), int(Tag.CryptographicUsageMask, Mask.Encrypt | Mask.Decrypt), ...extra]),
 ];
 const uidP = (uid: string) => [text(Tag.UniqueIdentifier, uid)];
+const gcm = struct(Tag.CryptographicParameters, [enm(Tag.BlockCipherMode, 9 /* GCM */), int(Tag.TagLength, 16)]);
 const keyBlock = (format: number, material: Uint8Array, alg?: number, len?: number) =>
   struct(Tag.KeyBlock, [
     enm(Tag.KeyFormatType, format),
@@ -60,7 +62,7 @@ const grant = (v: string) => struct(Tag.Attribute, [text(Tag.VendorIdentificatio
 const objects: Record<string, string> = {};
 /** Those the fast path must answer for their owner with a plain Get (once not Fresh and, for the dated
  *  ones, while no date is due). */
-const SERVABLE = ['served', 'active', 'revoked', 'secret', 'opaque', 'registered', 'named', 'private', 'public', 'granted'];
+const SERVABLE = ['served', 'active', 'revoked', 'secret', 'opaque', 'registered', 'named', 'private', 'public', 'granted', 'limited'];
 
 beforeAll(async () => {
   const store = await sqlite('a.db');
@@ -102,6 +104,9 @@ beforeAll(async () => {
   await ok(Op.Archive, uidP(objects.archived));
   objects.named = await served([struct(Tag.Name, [text(Tag.NameValue, 'fast-get-named'), enm(Tag.NameType, 1)])]);
   objects.granted = await served([grant('bob: Get')]);
+  // Encrypt counts against its Usage Limits: a write, so a read-only run of it falls back every time.
+  objects.limited = await served([struct(Tag.UsageLimits, [long(Tag.UsageLimitsTotal, 1_000_000n), enm(Tag.UsageLimitsUnit, 1)])]);
+  await ok(Op.Activate, uidP(objects.limited));
   objects.secret = await register(ObjectType.SecretData, struct(Tag.SecretData, [enm(Tag.SecretDataType, SecretDataType.Password), keyBlock(KeyFormatType.Opaque, randomBytes(20))]));
   objects.opaque = await register(ObjectType.OpaqueObject, struct(Tag.OpaqueObject, [enm(Tag.OpaqueDataType, 0x80000001), bytes(Tag.OpaqueDataValue, randomBytes(40))]));
   objects.registered = await register(ObjectType.SymmetricKey, struct(Tag.SymmetricKey, [keyBlock(KeyFormatType.Raw, randomBytes(16), Alg.AES, 128)]), Mask.Encrypt);
@@ -118,11 +123,23 @@ describe('Get fast path', () => {
   it('answers exactly as the general path, for every version, object, principal and request shape', async () => {
     const storeA = await sqlite('a.db');
     const storeB = await sqlite('b.db');
+    // Every way into the store but the fast path's: transaction() and readCommitted().
     let transactions = 0;
     const transaction = storeA.transaction.bind(storeA);
     storeA.transaction = (fn) => {
       transactions++;
       return transaction(fn);
+    };
+    const readCommitted = storeA.readCommitted!.bind(storeA);
+    let readOnly = 0;
+    let retried = 0;
+    storeA.readCommitted = (fn) => {
+      transactions++;
+      readOnly++;
+      return readCommitted(fn).catch((e: unknown) => {
+        if (e instanceof ReadOnlyRetry) retried++;
+        throw e;
+      });
     };
     const fast = engineOver(storeA, true);
     const general = engineOver(storeB, false);
@@ -134,6 +151,13 @@ describe('Get fast path', () => {
       twoGets: (uid) => [[{ op: Op.Get, payload: uidP(uid) }, { op: Op.Get, payload: uidP(uid) }], []],
       maxResponseSize: (uid) => [[{ op: Op.Get, payload: uidP(uid) }], [int(Tag.MaximumResponseSize, 100_000)]],
       noPayload: () => [[{ op: Op.Get }], []],
+      // Read-only runs: an explicit IV, so that Encrypt answers the same on both sides.
+      encrypt: (uid) => [[{ op: Op.Encrypt, payload: [...uidP(uid), gcm, bytes(Tag.Data, Uint8Array.of(1, 2, 3, 4, 5)), bytes(Tag.IVCounterNonce, new Uint8Array(12).fill(9))] }], []],
+      decrypt: (uid) => [[{ op: Op.Decrypt, payload: [...uidP(uid), gcm, bytes(Tag.Data, Uint8Array.of(1, 2, 3)), bytes(Tag.IVCounterNonce, new Uint8Array(12)), bytes(Tag.AuthenticatedEncryptionTag, new Uint8Array(16))] }], []],
+      getAttributes: (uid) => [[{ op: Op.GetAttributes, payload: uidP(uid) }], []],
+      getAttributeList: (uid) => [[{ op: Op.GetAttributeList, payload: uidP(uid) }], []],
+      check: (uid) => [[{ op: Op.Check, payload: uidP(uid) }], []],
+      locate: () => [[{ op: Op.Locate, payload: [] }], []],
     };
     let compared = 0;
     // Before the dated key's activation, between activation and deactivation, after both.
@@ -156,16 +180,21 @@ describe('Get fast path', () => {
         }
       }
     }
-    expect(compared).toBe(3 * VERSIONS.length * (Object.keys(objects).length + 1) * 2 * 6);
+    expect(compared).toBe(3 * VERSIONS.length * (Object.keys(objects).length + 1) * 2 * Object.keys(variants).length);
+    // Read-only runs answered most of what they were given; the usage-limited key's Encrypts were not.
+    expect(readOnly).toBeGreaterThan(1000);
+    expect(retried).toBeGreaterThanOrEqual(3 * 5);
+    expect(retried).toBeLessThan(readOnly / 4);
     // The fast path answered exactly the plain Gets, by the owner, of the servable objects, except a
-    // Get that writes: the first Get of a Fresh object (it clears Fresh: the fresh and the dated key, at
-    // the first version walked), and the first Get of the dated key after each of its dates fell due (it
-    // moves the key's state: also the first version walked at that time).
+    // Get that writes: the first Get of a Fresh object (it clears Fresh), which for the fresh and the
+    // dated key is the one at the first version walked at T0. When the dated key's dates fall due, the
+    // Locate walked for the first object (the fresh one) already moves its state (a write, in a
+    // transaction), so its Gets at the later times are all servable.
     const expected: string[] = [];
     for (const at of [T0, T0 + 1.5 * HOUR, T0 + 3 * HOUR]) {
       for (const version of VERSIONS) {
         for (const name of Object.keys(objects)) {
-          const writes = version === VERSIONS[0] && ((name === 'fresh' && at === T0) || name === 'dated');
+          const writes = version === VERSIONS[0] && at === T0 && (name === 'fresh' || name === 'dated');
           if ((SERVABLE.includes(name) || name === 'fresh' || name === 'dated') && !writes) {
             expected.push(`${name} plain alice ${version.join('.')} at +${(at - T0) / HOUR} h`);
           }
@@ -206,6 +235,8 @@ describe('Get fast path', () => {
     let transactions = 0;
     const transaction = store.transaction.bind(store);
     store.transaction = (fn) => (transactions++, transaction(fn));
+    const readCommitted = store.readCommitted!.bind(store);
+    store.readCommitted = (fn) => (transactions++, readCommitted(fn));
     events.length = 0;
     const out = response(await send(Op.Get, uidP(uid)));
     expect(out.items[0].status).toBe(RS.Success);
