@@ -96,8 +96,8 @@ function getResponse(version: ProtocolVersion, now: number, objectType: number, 
   const itemLen = 16 + 16 + 8 + payloadLen;
   const headerLen = 8 + 32 + 16 + 16;
   const total = 8 + 8 + headerLen + 8 + itemLen;
-  // Its own memory, not the shared pool (it holds key material); every byte is written below.
-  const out = Buffer.allocUnsafeSlow(total);
+  // Every byte is written below (as encode's output, it comes from Node's pool below 4 KiB).
+  const out = Buffer.allocUnsafe(total);
   let at = 0;
   const head = (tag: number, type: number, len: number) => {
     out.writeUInt32BE(((tag << 8) | type) >>> 0, at);
