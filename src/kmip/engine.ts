@@ -10,7 +10,7 @@ import type { Store, StoreTx } from '../store/types.js';
 import { ReadOnlyRetry } from '../store/txbase.js';
 import { StoreError } from '../store/types.js';
 import { KmipError } from './errors.js';
-import { child, read } from './items.js';
+import { read } from './items.js';
 import { buildResponse, failure, parseRequest, peekVersion, type RequestMessage, type ResponseItem } from './message.js';
 import { AfterCommit, makeContext, type OpContext, type ServerState } from './context.js';
 import { SUPPORTED_VERSIONS, isSupported, vnum, type ProtocolVersion } from './version.js';
@@ -28,7 +28,7 @@ import { exportObject, importObject, setEndpointRole } from './ops/exchange.js';
 import { deriveKey } from './ops/derive.js';
 import { decapsulate, encapsulate } from './ops/kem.js';
 import { OP_DECAPSULATE, OP_ENCAPSULATE } from './pqc.js';
-import { fastGet } from './fastget.js';
+import { fastPath } from './fastpath.js';
 
 export interface EngineOptions {
   store: Store;
@@ -51,10 +51,10 @@ export interface EngineOptions {
   /** Serve the KMIP 3.0 (draft) post-quantum algorithms (ML-KEM, ML-DSA, SLH-DSA) and the Encapsulate and
    *  Decapsulate operations, whose code points are not final (see src/kmip/pqc.ts). Default off. */
   kmip30Algorithms?: boolean;
-  /** Default true: a lone Get that asks for nothing but the object is answered from the object as last
-   *  committed, without a transaction, when the store can (see src/kmip/fastget.ts); false always takes
-   *  the general path (the differential test compares the two). */
-  fastGet?: boolean;
+  /** Default true: a lone Get that asks for nothing but the object, and a lone single-part symmetric
+   *  Encrypt, are answered from the object as last committed, without a transaction, when the store can
+   *  (see src/kmip/fastpath.ts); false always takes the general path (the differential test compares the two). */
+  fastPath?: boolean;
   /** Default true: a lone read-mostly item (Get, Encrypt, Locate, ...) runs first without a transaction
    *  when the store can (Store.readCommitted), and again in one if it writes; false always opens one. */
   readOnlyRuns?: boolean;
@@ -150,7 +150,7 @@ export function createEngine(options: EngineOptions): MessageHandler {
   const logEvent = options.log ?? (() => {});
   // Not when every request must carry a credential: the general path checks it.
   const readOnlyRuns = options.readOnlyRuns !== false && options.store.readCommitted !== undefined;
-  const fastGets = options.fastGet !== false && options.store.peekCommitted !== undefined && !options.credentials?.length && !options.verifyCredential;
+  const fastPaths = options.fastPath !== false && options.store.peekCommitted !== undefined && !options.credentials?.length && !options.verifyCredential;
   const server: ServerState = {
     vendor: options.vendor ?? 'kmipkit',
     serverName: options.serverName ?? 'kmipkit',
@@ -332,12 +332,12 @@ export function createEngine(options: EngineOptions): MessageHandler {
           const reason = version.major >= 2 ? ResultReason.UnsupportedProtocolVersion : ResultReason.InvalidMessage;
           return respond(version, now, [{ status: ResultStatus.OperationFailed, reason, message: `protocol version ${asked.major}.${asked.minor} is not supported` }]);
         }
-        if (fastGets && asked) {
+        if (fastPaths && asked) {
           const started = options.log ? Date.now() : 0;
-          const out = fastGet(options.store, root, version, client.principal, now);
-          if (out) {
-            if (options.log) audit([fastGetItem(root)], client, started);
-            return out;
+          const fast = fastPath(options.store, root, version, client.principal, now, server);
+          if (fast) {
+            if (options.log) audit([fast.item], client, started);
+            return fast.bytes;
           }
         }
         const msg = parseRequest(root);
@@ -366,12 +366,6 @@ function readsOnly(item: { operation: number; payload?: TtlvItem }): boolean {
   if (!READ_MOSTLY.has(item.operation)) return false;
   const p = item.payload;
   return !p || p.type !== ItemType.Structure || !p.value.some((c) => c.tag === Tag.CorrelationValue || c.tag === Tag.InitIndicator || c.tag === Tag.FinalIndicator);
-}
-
-/** What the audit log records of a Get the fast path answered (its request is a lone Get by identifier). */
-function fastGetItem(root: TtlvItem): ResponseItem {
-  const uid = root.type === ItemType.Structure ? read.text(child(child(child(root, Tag.BatchItem), Tag.RequestPayload), Tag.UniqueIdentifier)) : undefined;
-  return { operation: Operation.Get, status: ResultStatus.Success, payload: uid === undefined ? [] : [{ tag: Tag.UniqueIdentifier, type: ItemType.TextString, value: uid }] };
 }
 
 /** The version to answer in: the client's when supported, else the nearest one below it that is. */

@@ -460,58 +460,85 @@ export async function encrypt(ctx: OpContext, payload: TtlvItem | undefined): Pr
   if (rsa.isAsymmetricKey(target.obj)) return rsa.encryptWithPublicKey(ctx, payload, target.uid, target.obj);
   const { uid, obj, key, body } = await withMaterial(ctx, target);
   try {
-    const plan = cipherPlan(ctx, paramsFor(payload, obj), keyAlgorithm(obj, body));
-    // Data is optional on the first part of a multi-part operation.
-    const plaintext = parts.kind === 'init' ? (read.bytes(child(payload, Tag.Data)) ?? EMPTY) : data(payload, 'Encrypt');
-    let iv = read.bytes(child(payload, Tag.IVCounterNonce));
-    let generated = false;
-    if (plan.ivLength > 0 && iv === undefined) {
-      if (!plan.randomIv) {
-        throw missingIv('the mode needs an IV/Counter/Nonce, or Random IV in the Cryptographic Parameters');
-      }
-      iv = sym.randomIv(plan.ivLength);
-      generated = true;
-    }
-    if (plan.ivLength === 0 && iv !== undefined && iv.length > 0) throw badParams(ctx, 'ECB takes no IV');
-    checkIv(plan, iv);
-    const block = sym.blockSize(plan.cipher);
-    if (parts.kind === 'single' && (plan.mode === 'cbc' || plan.mode === 'ecb') && !plan.pad && plaintext.length % block !== 0) {
-      throw invalidField(`without padding the data must be a multiple of ${block} bytes`);
-    }
-    if (parts.kind === 'single' && plan.mode === 'xts' && plaintext.length < 16) throw invalidField('XTS needs at least 16 bytes of data');
-    const used = allocate(obj, plaintext.length);
-    const input = cipherInput(plan, key, iv, payload);
+    const e = prepareEncrypt(ctx, payload, parts, obj, body, key);
     let out: { data: Buffer; tag?: Buffer };
     let correlation: Uint8Array | undefined;
     if (parts.kind === 'init') {
-      const opened = stepOnce(payload, 'open', () => openCipherStream(ctx, 'encrypt', uid, input, plaintext));
+      const opened = stepOnce(payload, 'open', () => openCipherStream(ctx, 'encrypt', uid, e.input, e.plaintext));
       endOnRollback(ctx, opened.correlation);
       correlation = opened.correlation;
       out = { data: opened.data };
     } else {
       try {
         // Small data synchronously (no promise to wait for); large data may go to the libuv pool.
-        out = plaintext.length < sym.OFF_LOOP_BYTES ? sym.encrypt({ ...input, data: plaintext }) : await sym.encryptAsync({ ...input, data: plaintext });
+        out = e.plaintext.length < sym.OFF_LOOP_BYTES ? sym.encrypt({ ...e.input, data: e.plaintext }) : await sym.encryptAsync({ ...e.input, data: e.plaintext });
       } catch (err) {
         throw cryptoError(err);
       }
     }
-    if (used) {
-      setOne(obj, 'Usage Limits', used);
+    if (e.used) {
+      setOne(obj, 'Usage Limits', e.used);
       await save(ctx, obj);
     }
     ctx.placeholder = uid;
-    return [
-      uidItem(uid),
-      // A part's Data is left out when it has none (as the OASIS TC-STREAM test cases expect).
-      correlation && out.data.length === 0 ? undefined : bytes(Tag.Data, out.data),
-      generated ? bytes(Tag.IVCounterNonce, iv!) : undefined,
-      correlation ? bytes(Tag.CorrelationValue, correlation) : undefined,
-      out.tag ? bytes(Tag.AuthenticatedEncryptionTag, out.tag) : undefined,
-    ].filter((x): x is TtlvItem => x !== undefined);
+    return encryptResult(uid, out, e.generated, correlation);
   } finally {
     key.fill(0);
   }
+}
+
+/**
+ * The rest of a single-part symmetric Encrypt once the key is loaded and checked (usableKey) and its
+ * bytes are in hand, done at once: the response payload. Undefined when it would have to write (the
+ * key has Usage Limits to count) or wait (data the size that goes to the libuv pool): Encrypt then
+ * does it. The Get and Encrypt fast path (../fastpath.ts) answers with it; a refusal throws as in
+ * Encrypt.
+ */
+export function encryptNow(ctx: OpContext, payload: TtlvItem | undefined, uid: string, obj: ManagedObject, body: StructureItem, key: Uint8Array): TtlvItem[] | undefined {
+  const e = prepareEncrypt(ctx, payload, { kind: 'single' }, obj, body, key);
+  if (e.used || e.plaintext.length >= sym.OFF_LOOP_BYTES) return undefined;
+  let out: { data: Buffer; tag?: Buffer };
+  try {
+    out = sym.encrypt({ ...e.input, data: e.plaintext });
+  } catch (err) {
+    throw cryptoError(err);
+  }
+  return encryptResult(uid, out, e.generated, undefined);
+}
+
+/** What Encrypt works out from the request and the key before any cipher runs (and checks on the way). */
+function prepareEncrypt(ctx: OpContext, payload: TtlvItem | undefined, parts: Parts, obj: ManagedObject, body: StructureItem, key: Uint8Array) {
+  const plan = cipherPlan(ctx, paramsFor(payload, obj), keyAlgorithm(obj, body));
+  // Data is optional on the first part of a multi-part operation.
+  const plaintext = parts.kind === 'init' ? (read.bytes(child(payload, Tag.Data)) ?? EMPTY) : data(payload, 'Encrypt');
+  let iv = read.bytes(child(payload, Tag.IVCounterNonce));
+  let generated: Uint8Array | undefined;
+  if (plan.ivLength > 0 && iv === undefined) {
+    if (!plan.randomIv) {
+      throw missingIv('the mode needs an IV/Counter/Nonce, or Random IV in the Cryptographic Parameters');
+    }
+    iv = generated = sym.randomIv(plan.ivLength);
+  }
+  if (plan.ivLength === 0 && iv !== undefined && iv.length > 0) throw badParams(ctx, 'ECB takes no IV');
+  checkIv(plan, iv);
+  const block = sym.blockSize(plan.cipher);
+  if (parts.kind === 'single' && (plan.mode === 'cbc' || plan.mode === 'ecb') && !plan.pad && plaintext.length % block !== 0) {
+    throw invalidField(`without padding the data must be a multiple of ${block} bytes`);
+  }
+  if (parts.kind === 'single' && plan.mode === 'xts' && plaintext.length < 16) throw invalidField('XTS needs at least 16 bytes of data');
+  const used = allocate(obj, plaintext.length);
+  return { plaintext, generated, used, input: cipherInput(plan, key, iv, payload) };
+}
+
+function encryptResult(uid: string, out: { data: Buffer; tag?: Buffer }, generatedIv: Uint8Array | undefined, correlation: Uint8Array | undefined): TtlvItem[] {
+  return [
+    uidItem(uid),
+    // A part's Data is left out when it has none (as the OASIS TC-STREAM test cases expect).
+    correlation && out.data.length === 0 ? undefined : bytes(Tag.Data, out.data),
+    generatedIv ? bytes(Tag.IVCounterNonce, generatedIv) : undefined,
+    correlation ? bytes(Tag.CorrelationValue, correlation) : undefined,
+    out.tag ? bytes(Tag.AuthenticatedEncryptionTag, out.tag) : undefined,
+  ].filter((x): x is TtlvItem => x !== undefined);
 }
 
 export async function decrypt(ctx: OpContext, payload: TtlvItem | undefined): Promise<TtlvItem[]> {

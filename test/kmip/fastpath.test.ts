@@ -1,4 +1,4 @@
-// The Get fast path (src/kmip/fastget.ts) and read-only runs (Store.readCommitted) against the general
+// The Get fast path (src/kmip/fastpath.ts) and read-only runs (Store.readCommitted) against the general
 // path: two SQLite stores with the same content, one engine with both and one with neither, the same
 // clock, the same requests in the same order; every response must be the same bytes. The first side
 // counts its ways into the store, so the test also knows which requests the fast path answered (none
@@ -26,7 +26,7 @@ const HOUR = 3_600_000;
 const VERSIONS = [[1, 0], [1, 1], [1, 2], [1, 3], [1, 4], [2, 0], [2, 1]] as const;
 const V21 = [2, 1] as const;
 
-const dir = mkdtempSync(join(tmpdir(), 'kmipkit-fastget-'));
+const dir = mkdtempSync(join(tmpdir(), 'kmipkit-fastpath-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const masterKey = randomBytes(32);
 let now = T0;
@@ -35,7 +35,7 @@ const clock = () => now;
 const sqlite = (file: string) => openStore({ kind: 'sqlite', path: join(dir, file), masterKey });
 /** An engine over `store`, and a `send` for one principal that returns the raw response bytes. */
 function engineOver(store: Store, fast: boolean) {
-  const engine: MessageHandler = createEngine({ store, clock, fastGet: fast, readOnlyRuns: fast });
+  const engine: MessageHandler = createEngine({ store, clock, fastPath: fast, readOnlyRuns: fast });
   return {
     engine,
     raw: (version: readonly [number, number], items: Item[], header: TtlvItem[] = [], principal = 'alice') =>
@@ -198,12 +198,59 @@ describe('Get fast path', () => {
           if ((SERVABLE.includes(name) || name === 'fresh' || name === 'dated') && !writes) {
             expected.push(`${name} plain alice ${version.join('.')} at +${(at - T0) / HOUR} h`);
           }
+          // Encrypt (KMIP 1.2 on) with an Active key and nothing to count: the active key, and the dated
+          // one between its Activation and Deactivation Dates (the limited key counts its usage).
+          const active = name === 'active' || (name === 'dated' && at === T0 + 1.5 * HOUR);
+          if (active && version[0] * 10 + version[1] >= 12) expected.push(`${name} encrypt alice ${version.join('.')} at +${(at - T0) / HOUR} h`);
         }
       }
     }
     expect(served.sort()).toEqual(expected.sort());
     await storeA.close();
     await storeB.close();
+  });
+
+  it('Encrypt with a Random IV on the fast path: the general path decrypts what it returns', async () => {
+    now = Date.now();
+    const store = await sqlite('random-iv.db');
+    const { raw } = engineOver(store, true);
+    const general = createEngine({ store, clock, fastPath: false, readOnlyRuns: false });
+    const send = async (e: MessageHandler, op: number, payload: TtlvItem[]) => response(await e.handle(request(V21, [{ op, payload }]), { principal: 'alice' })).items[0];
+    const uid = uidIn(response(await raw(V21, [{ op: Op.Create, payload: aes() }])).items[0].payload!);
+    await raw(V21, [{ op: Op.Activate, payload: uidP(uid) }]);
+    let transactions = 0;
+    const transaction = store.transaction.bind(store);
+    store.transaction = (fn) => (transactions++, transaction(fn));
+    const readCommitted = store.readCommitted!.bind(store);
+    store.readCommitted = (fn) => (transactions++, readCommitted(fn));
+    const random = struct(Tag.CryptographicParameters, [enm(Tag.BlockCipherMode, 9), bool(Tag.RandomIV, true), int(Tag.TagLength, 16)]);
+    const plaintext = randomBytes(100);
+    const fast = (await send(createEngine({ store, clock }), Op.Encrypt, [...uidP(uid), random, bytes(Tag.Data, plaintext)])).payload!;
+    expect(transactions).toBe(0); // the fast path answered
+    const slow = (await send(general, Op.Encrypt, [...uidP(uid), random, bytes(Tag.Data, plaintext)])).payload!;
+    expect(transactions).toBe(1);
+    // The same fields in the same order; the IV (and so the ciphertext) is random on both.
+    expect(read.struct(fast)!.value.map((c) => c.tag)).toEqual(read.struct(slow)!.value.map((c) => c.tag));
+    const iv = read.bytes(child(fast, Tag.IVCounterNonce))!;
+    expect(iv.length).toBe(12);
+    expect(Buffer.from(iv).equals(Buffer.from(read.bytes(child(slow, Tag.IVCounterNonce))!))).toBe(false);
+    const back = await send(general, Op.Decrypt, [...uidP(uid), gcm, bytes(Tag.Data, read.bytes(child(fast, Tag.Data))!), bytes(Tag.IVCounterNonce, iv), bytes(Tag.AuthenticatedEncryptionTag, read.bytes(child(fast, Tag.AuthenticatedEncryptionTag))!)]);
+    expect(Buffer.from(read.bytes(child(back.payload, Tag.Data))!).equals(plaintext)).toBe(true);
+    await store.close();
+  });
+
+  it('a key whose Deactivation Date passed with nothing else touching it is refused for Encrypt', async () => {
+    now = T0;
+    const store = await sqlite('deactivation.db');
+    const { raw } = engineOver(store, true);
+    const send = async (op: number, payload: TtlvItem[]) => response(await raw(V21, [{ op, payload }])).items[0];
+    const uid = uidIn((await send(Op.Create, aes([date(Tag.DeactivationDate, T0 + HOUR)]))).payload!);
+    await send(Op.Activate, uidP(uid));
+    const encrypt = () => send(Op.Encrypt, [...uidP(uid), gcm, bytes(Tag.Data, Uint8Array.of(1)), bytes(Tag.IVCounterNonce, new Uint8Array(12))]);
+    expect((await encrypt()).status).toBe(RS.Success); // cached and served by the fast path
+    now = T0 + 2 * HOUR;
+    expect((await encrypt()).reason).toBe(RR.WrongKeyLifecycleState);
+    await store.close();
   });
 
   it('sees this engine’s own writes at once: Revoke, attribute changes, Destroy', async () => {
