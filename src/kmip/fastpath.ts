@@ -22,10 +22,10 @@ import { decode, encode } from '../ttlv/index.js';
 import { ItemType, type StructureItem, type TtlvItem } from '../ttlv/types.js';
 import type { CommittedObject, Store, StoreTx } from '../store/types.js';
 import { makeContext, type ServerState } from './context.js';
-import { read } from './items.js';
+import { read, struct } from './items.js';
 import { dateDrivenState, isDestroyed } from './lifecycle.js';
-import { buildResponse, type ResponseItem } from './message.js';
-import { dateOf, first, fromRecord, stateOf } from './object.js';
+import type { ResponseItem } from './message.js';
+import { dateOf, first, fromRecord, stateOf, type ManagedObject } from './object.js';
 import { symmetricKeyBytes, wipe } from './objects.js';
 import { encryptNow } from './ops/crypto.js';
 import { checkUsable } from './ops/usable.js';
@@ -39,6 +39,15 @@ interface Servable {
 }
 
 const servable = new WeakMap<CommittedObject, Servable | false>();
+
+// The managed object of a cached committed object, decoded once. Shared by the requests that read it,
+// so only code that does not change it gets it (the fast path's checks and encryptNow).
+const objects = new WeakMap<CommittedObject, ManagedObject>();
+function objectOf(c: CommittedObject): ManagedObject {
+  let obj = objects.get(c);
+  if (!obj) objects.set(c, (obj = fromRecord(c.record)));
+  return obj;
+}
 
 function assess(c: CommittedObject): Servable | false {
   const obj = fromRecord(c.record);
@@ -139,7 +148,7 @@ function fastEncrypt(store: Store, payload: TtlvItem & { value: TtlvItem[] }, ve
   const uid = uidItem.value;
   const c = store.peekCommitted!(uid);
   if (!c || c.record.owner !== principal || c.record.objectType !== ObjectType.SymmetricKey) return undefined;
-  const obj = fromRecord(c.record);
+  const obj = objectOf(c);
   const state = stateOf(obj);
   if (dateDrivenState(state, now, dateOf(obj, 'Activation Date'), dateOf(obj, 'Deactivation Date')) !== state) return undefined;
   if (dateOf(obj, 'Archive Date') !== undefined) return undefined;
@@ -158,7 +167,8 @@ function fastEncrypt(store: Store, payload: TtlvItem & { value: TtlvItem[] }, ve
     const out = encryptNow(ctx, payload, uid, obj, body, key);
     if (!out) return undefined;
     const item: ResponseItem = { operation: Operation.Encrypt, status: ResultStatus.Success, payload: out };
-    return { bytes: encode(buildResponse(version, now, [item])), item };
+    const encoded = encode(struct(Tag.ResponsePayload, out));
+    return { bytes: successResponse(version, now, Operation.Encrypt, encoded.length, (w) => w.bytes(encoded)), item };
   } catch {
     return undefined; // a refusal: the general path makes it again and answers it
   } finally {
@@ -166,54 +176,74 @@ function fastEncrypt(store: Store, payload: TtlvItem & { value: TtlvItem[] }, ve
   }
 }
 
-// Tags and types as the three header bytes and the type byte of an item header.
 const STRUCT = ItemType.Structure;
+const HEADER_LEN = 8 + 32 + 16 + 16; // Protocol Version, Time Stamp, Batch Count
+
+/** Writes item headers and small values into one buffer, front to back. */
+class Writer {
+  at = 0;
+  constructor(readonly out: Buffer) {}
+  head(tag: number, type: number, len: number): void {
+    this.out.writeUInt32BE(((tag << 8) | type) >>> 0, this.at);
+    this.out.writeUInt32BE(len, this.at + 4);
+    this.at += 8;
+  }
+  int32(tag: number, type: number, v: number): void {
+    this.head(tag, type, 4);
+    this.out.writeUInt32BE(v >>> 0, this.at);
+    this.out.writeUInt32BE(0, this.at + 4);
+    this.at += 8;
+  }
+  text(tag: number, value: string, len: number): void {
+    this.head(tag, ItemType.TextString, len);
+    this.out.write(value, this.at, 'utf8');
+    this.out.fill(0, this.at + len, this.at + pad8(len));
+    this.at += pad8(len);
+  }
+  bytes(b: Uint8Array): void {
+    this.out.set(b, this.at);
+    this.at += b.length;
+  }
+}
 
 /**
  * ResponseMessage{ResponseHeader{ProtocolVersion{Major, Minor}, Time Stamp, Batch Count 1},
- * BatchItem{Operation Get, Result Status Success, ResponsePayload{Object Type, Unique Identifier, body}}},
- * exactly as buildResponse and encode write it. `body` is the stored object, a whole TTLV item.
+ * BatchItem{Operation, Result Status Success, <payload>}}, exactly as buildResponse and encode write a
+ * lone successful item; `payload` writes the Response Payload, `payloadLen` bytes, header included.
  */
+function successResponse(version: ProtocolVersion, now: number, operation: number, payloadLen: number, payload: (w: Writer) => void): Uint8Array {
+  const itemLen = 16 + 16 + payloadLen;
+  const total = 8 + 8 + HEADER_LEN + 8 + itemLen;
+  // Every byte is written below (as encode's output, it comes from Node's pool below 4 KiB).
+  const w = new Writer(Buffer.allocUnsafe(total));
+  w.head(Tag.ResponseMessage, STRUCT, total - 8);
+  w.head(Tag.ResponseHeader, STRUCT, HEADER_LEN);
+  w.head(Tag.ProtocolVersion, STRUCT, 32);
+  w.int32(Tag.ProtocolVersionMajor, ItemType.Integer, version.major);
+  w.int32(Tag.ProtocolVersionMinor, ItemType.Integer, version.minor);
+  w.head(Tag.TimeStamp, ItemType.DateTime, 8);
+  w.out.writeBigInt64BE(BigInt(Math.floor(now / 1000)), w.at);
+  w.at += 8;
+  w.int32(Tag.BatchCount, ItemType.Integer, 1);
+  w.head(Tag.BatchItem, STRUCT, itemLen);
+  w.int32(Tag.Operation, ItemType.Enumeration, operation);
+  w.int32(Tag.ResultStatus, ItemType.Enumeration, ResultStatus.Success);
+  payload(w);
+  if (w.at !== total) throw new Error(`fast path response: wrote ${w.at} of ${total} bytes`);
+  return w.out;
+}
+
+/** A Get's response: Response Payload{Object Type, Unique Identifier, body}; `body` is the stored
+ *  object, a whole TTLV item. */
 function getResponse(version: ProtocolVersion, now: number, objectType: number, uid: string, body: Uint8Array): Uint8Array {
   const uidLen = Buffer.byteLength(uid, 'utf8');
-  const payloadLen = 16 + 8 + pad8(uidLen) + body.length;
-  const itemLen = 16 + 16 + 8 + payloadLen;
-  const headerLen = 8 + 32 + 16 + 16;
-  const total = 8 + 8 + headerLen + 8 + itemLen;
-  // Every byte is written below (as encode's output, it comes from Node's pool below 4 KiB).
-  const out = Buffer.allocUnsafe(total);
-  let at = 0;
-  const head = (tag: number, type: number, len: number) => {
-    out.writeUInt32BE(((tag << 8) | type) >>> 0, at);
-    out.writeUInt32BE(len, at + 4);
-    at += 8;
-  };
-  const int32 = (tag: number, type: number, v: number) => {
-    head(tag, type, 4);
-    out.writeUInt32BE(v >>> 0, at);
-    out.writeUInt32BE(0, at + 4);
-    at += 8;
-  };
-  head(Tag.ResponseMessage, STRUCT, total - 8);
-  head(Tag.ResponseHeader, STRUCT, headerLen);
-  head(Tag.ProtocolVersion, STRUCT, 32);
-  int32(Tag.ProtocolVersionMajor, ItemType.Integer, version.major);
-  int32(Tag.ProtocolVersionMinor, ItemType.Integer, version.minor);
-  head(Tag.TimeStamp, ItemType.DateTime, 8);
-  out.writeBigInt64BE(BigInt(Math.floor(now / 1000)), at);
-  at += 8;
-  int32(Tag.BatchCount, ItemType.Integer, 1);
-  head(Tag.BatchItem, STRUCT, itemLen);
-  int32(Tag.Operation, ItemType.Enumeration, Operation.Get);
-  int32(Tag.ResultStatus, ItemType.Enumeration, ResultStatus.Success);
-  head(Tag.ResponsePayload, STRUCT, payloadLen);
-  int32(Tag.ObjectType, ItemType.Enumeration, objectType);
-  head(Tag.UniqueIdentifier, ItemType.TextString, uidLen);
-  out.write(uid, at, 'utf8');
-  out.fill(0, at + uidLen, at + pad8(uidLen));
-  at += pad8(uidLen);
-  out.set(body, at);
-  return out;
+  const payloadLen = 8 + 16 + 8 + pad8(uidLen) + body.length;
+  return successResponse(version, now, Operation.Get, payloadLen, (w) => {
+    w.head(Tag.ResponsePayload, STRUCT, payloadLen - 8);
+    w.int32(Tag.ObjectType, ItemType.Enumeration, objectType);
+    w.text(Tag.UniqueIdentifier, uid, uidLen);
+    w.bytes(body);
+  });
 }
 
 const pad8 = (n: number): number => (n + 7) & ~7;
