@@ -496,6 +496,7 @@ export class SqliteStore extends StoreBase<SqliteTx> {
   }
 
   protected shutdown(): void {
+    this.committed.clear();
     if (this.db.open) this.db.close();
   }
 }
