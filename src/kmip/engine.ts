@@ -148,8 +148,8 @@ function constantTimeEqual(a: string, b: string): boolean {
 export function createEngine(options: EngineOptions): MessageHandler {
   const clock = options.clock ?? Date.now;
   const logEvent = options.log ?? (() => {});
-  // Not when every request must carry a credential: the general path checks it.
   const readOnlyRuns = options.readOnlyRuns !== false && options.store.readCommitted !== undefined;
+  // Not when every request must carry a credential: the general path checks it.
   const fastPaths = options.fastPath !== false && options.store.peekCommitted !== undefined && !options.credentials?.length && !options.verifyCredential;
   const server: ServerState = {
     vendor: options.vendor ?? 'kmipkit',

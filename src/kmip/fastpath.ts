@@ -50,7 +50,7 @@ function objectOf(c: CommittedObject): ManagedObject {
 }
 
 function assess(c: CommittedObject): Servable | false {
-  const obj = fromRecord(c.record);
+  const obj = objectOf(c);
   const state = stateOf(obj);
   if (isDestroyed(state) || !obj.hasMaterial) return false;
   if (dateOf(obj, 'Archive Date') !== undefined) return false;

@@ -408,7 +408,11 @@ export class SqliteStore extends StoreBase<SqliteTx> {
   /** A read-only run over the committed state (StoreBase.readCommitted), or undefined while a
    *  transaction (a group waiting for its commit) is open. */
   protected override snapshot(): SqliteTx | undefined {
-    if (!this.checkedCache()) return undefined;
+    try {
+      if (!this.checkedCache()) return undefined;
+    } catch {
+      return undefined; // the transaction the caller falls back to reports what is wrong
+    }
     return new SqliteTx(this, this.db, this.statements, this.sealer, this.forget, this.cachedOrThrow);
   }
 
@@ -431,7 +435,9 @@ export class SqliteStore extends StoreBase<SqliteTx> {
   };
 
   /** The cached committed object, read into the cache when missing (the caller checked that no
-   *  transaction is open, so the row read is committed). */
+   *  transaction is open, so the row read is committed). The names come from a second statement, which
+   *  another process's commit could fall between; nothing above the store reads a record's names (the
+   *  Name attributes are in its attributes), and that commit empties the cache at the next check. */
   private cached(uid: string): CommittedObject | undefined {
     const hit = this.committed.get(uid);
     if (hit) return hit;
