@@ -27,8 +27,12 @@ export interface SqliteInternalOptions {
 }
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
-/** Objects peekCommitted keeps (sealed, with their metadata); the oldest entry goes first. */
+/** What the committed-object cache keeps (sealed material and attributes, by their bytes): the oldest
+ *  entries go first past either bound, and an object larger than COMMITTED_MAX_ENTRY_BYTES is read
+ *  each time instead (a 1 MiB Opaque Object must not push out hundreds of keys). */
 const COMMITTED_MAX = 4096;
+const COMMITTED_MAX_BYTES = 16 * 1024 * 1024;
+const COMMITTED_MAX_ENTRY_BYTES = 256 * 1024;
 const KCV_KEY = 'key_check_value';
 
 const SELECT_RECORD = `SELECT o.seq, o.uid, o.object_type, o.state, o.owner, o.attributes, o.created_at,
@@ -383,12 +387,21 @@ export class SqliteStore extends StoreBase<SqliteTx> {
   }
 
   /** Objects as last committed, sealed (see peekCommitted); every write drops its object at once. */
-  private readonly committed = new Map<string, CommittedObject>();
+  private readonly committed = new Map<string, { readonly entry: CommittedObject; readonly size: number }>();
   /** PRAGMA data_version when the cache was last checked: it changes when another connection commits. */
   private dataVersion: unknown;
+  /** The bytes the cache holds (attributes and sealed material). */
+  private committedBytes = 0;
   private readonly forget = (uid: string): void => {
+    const c = this.committed.get(uid);
+    if (!c) return;
     this.committed.delete(uid);
+    this.committedBytes -= c.size;
   };
+  private forgetAll(): void {
+    this.committed.clear();
+    this.committedBytes = 0;
+  }
 
   /**
    * The object as last committed, from a cache of recently read objects (their sealed material, never
@@ -422,7 +435,7 @@ export class SqliteStore extends StoreBase<SqliteTx> {
     if (!this.db.open || this.db.inTransaction) return false;
     const version = this.statements.dataVersion.get();
     if (version !== this.dataVersion) {
-      this.committed.clear();
+      this.forgetAll();
       this.dataVersion = version;
     }
     return true;
@@ -440,7 +453,7 @@ export class SqliteStore extends StoreBase<SqliteTx> {
    *  Name attributes are in its attributes), and that commit empties the cache at the next check. */
   private cached(uid: string): CommittedObject | undefined {
     const hit = this.committed.get(uid);
-    if (hit) return hit;
+    if (hit) return hit.entry;
     const row = this.statements.get.get(uid) as RawRow | undefined;
     if (!row) return undefined;
     const record = toRecordRaw(row, row[10] === 1 ? (this.statements.names.all(uid) as string[]) : []);
@@ -454,8 +467,13 @@ export class SqliteStore extends StoreBase<SqliteTx> {
         return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
       },
     };
-    if (this.committed.size >= COMMITTED_MAX) this.committed.delete(this.committed.keys().next().value as string);
-    this.committed.set(uid, entry);
+    const size = record.attributes.byteLength + (sealed?.byteLength ?? 0);
+    if (size > COMMITTED_MAX_ENTRY_BYTES) return entry;
+    while (this.committed.size > 0 && (this.committed.size >= COMMITTED_MAX || this.committedBytes + size > COMMITTED_MAX_BYTES)) {
+      this.forget(this.committed.keys().next().value as string);
+    }
+    this.committed.set(uid, { entry, size });
+    this.committedBytes += size;
     return entry;
   }
 
@@ -502,7 +520,7 @@ export class SqliteStore extends StoreBase<SqliteTx> {
   }
 
   protected shutdown(): void {
-    this.committed.clear();
+    this.forgetAll();
     if (this.db.open) this.db.close();
   }
 }

@@ -253,6 +253,34 @@ describe('Get fast path', () => {
     await store.close();
   });
 
+  it('past the cache’s bounds (4,096 objects; an object over 256 KiB is not kept) every answer is still right', async () => {
+    now = Date.now();
+    const store = await sqlite('bounds.db');
+    const { raw } = engineOver(store, true);
+    const uids: string[] = [];
+    for (let b = 0; b < 5; b++) {
+      const r = response(await raw(V21, Array.from({ length: 900 }, () => ({ op: Op.Create, payload: aes() }))));
+      for (const it of r.items) uids.push(uidIn(it.payload!));
+    }
+    const big = randomBytes(300 * 1024);
+    const bigUid = uidIn(response(await raw(V21, [{ op: Op.Register, payload: [enm(Tag.ObjectType, ObjectType.OpaqueObject), struct(Tag.Attributes, []), struct(Tag.OpaqueObject, [enm(Tag.OpaqueDataType, 0x80000001), bytes(Tag.OpaqueDataValue, big)])] }])).items[0].payload!);
+    const keyOf = async (uid: string) => {
+      const r = response(await raw(V21, [{ op: Op.Get, payload: uidP(uid) }])).items[0];
+      expect(r.status, uid).toBe(RS.Success);
+      return Buffer.from(read.bytes(child(child(child(child(r.payload, Tag.SymmetricKey), Tag.KeyBlock), Tag.KeyValue), Tag.KeyMaterial))!);
+    };
+    // Twice round all 4,500 (the first Get of each clears Fresh): the second round is served through a
+    // cache that keeps evicting, and must give the same keys.
+    const first = new Map<string, Buffer>();
+    for (const uid of uids) first.set(uid, await keyOf(uid));
+    for (const uid of uids) expect((await keyOf(uid)).equals(first.get(uid)!), uid).toBe(true);
+    for (let i = 0; i < 2; i++) {
+      const r = response(await raw(V21, [{ op: Op.Get, payload: uidP(bigUid) }])).items[0];
+      expect(Buffer.from(read.bytes(child(child(r.payload, Tag.OpaqueObject), Tag.OpaqueDataValue))!).equals(big)).toBe(true);
+    }
+    await store.close();
+  });
+
   it('sees this engine’s own writes at once: Revoke, attribute changes, Destroy', async () => {
     now = Date.now();
     const store = await sqlite('own.db');
