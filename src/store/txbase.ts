@@ -148,16 +148,22 @@ export abstract class StoreBase<Tx extends TxBase> implements Store {
     throw new StoreError('MISUSE', 'this store does not group commits');
   }
 
-  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+  /** The store's turn (transactions and read-only runs are serialized): a release function. */
+  private async turn(what: string): Promise<() => void> {
     const outer = current?.getStore();
     if (outer?.active && outer.owner === this) {
-      throw new StoreError('MISUSE', 'transaction() called inside a transaction of the same store would wait for itself');
+      throw new StoreError('MISUSE', `${what}() called inside a transaction of the same store would wait for itself`);
     }
     if (this.closing) throw new StoreError('CLOSED', 'the store is closed');
     const release = await this.mutex.acquire(this.maxWaitMs);
     if (!release) {
       throw new StoreError('BUSY', `waited ${this.maxWaitMs} ms for the transactions before this one (one is stuck, or this one was opened inside another)`);
     }
+    return release;
+  }
+
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    const release = await this.turn('transaction');
     let result: T;
     let group: Group | undefined;
     try {
@@ -205,15 +211,7 @@ export abstract class StoreBase<Tx extends TxBase> implements Store {
    * it costs no BEGIN, no COMMIT and, for objects read recently, no query.
    */
   async readCommitted<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    const outer = current?.getStore();
-    if (outer?.active && outer.owner === this) {
-      throw new StoreError('MISUSE', 'readCommitted() called inside a transaction of the same store would wait for itself');
-    }
-    if (this.closing) throw new StoreError('CLOSED', 'the store is closed');
-    const release = await this.mutex.acquire(this.maxWaitMs);
-    if (!release) {
-      throw new StoreError('BUSY', `waited ${this.maxWaitMs} ms for the transactions before this one (one is stuck, or this one was opened inside another)`);
-    }
+    const release = await this.turn('readCommitted');
     try {
       const tx = this.snapshot();
       if (!tx) throw new ReadOnlyRetry();

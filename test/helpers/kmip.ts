@@ -2,7 +2,7 @@
 import { Tag, ResultStatus } from '../../src/dict/index.js';
 import { decode, encode } from '../../src/ttlv/index.js';
 import type { TtlvItem } from '../../src/ttlv/types.js';
-import { child, children, enm, int, read, struct, text } from '../../src/kmip/items.js';
+import { bytes, child, children, enm, int, read, struct, text } from '../../src/kmip/items.js';
 import { createEngine, type EngineOptions } from '../../src/kmip/engine.js';
 import { openStore } from '../../src/store/index.js';
 import type { MessageHandler } from '../../src/server/types.js';
@@ -72,4 +72,13 @@ export async function testEngine(opts: Partial<EngineOptions> = {}) {
 }
 
 export const uidIn = (payload: TtlvItem): string => read.text(child(payload, Tag.UniqueIdentifier))!;
+
+/** A Key Block holding `material` in `format`, with the algorithm and length when given. */
+export const keyBlock = (format: number, material: Uint8Array, alg?: number, len?: number): TtlvItem =>
+  struct(Tag.KeyBlock, [
+    enm(Tag.KeyFormatType, format),
+    struct(Tag.KeyValue, [bytes(Tag.KeyMaterial, material)]),
+    alg === undefined ? undefined : enm(Tag.CryptographicAlgorithm, alg),
+    len === undefined ? undefined : int(Tag.CryptographicLength, len),
+  ]);
 export { text, int, enm, struct, child, children, read };

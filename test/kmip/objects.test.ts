@@ -9,20 +9,13 @@ import {
 import { bytes } from '../../src/kmip/items.js';
 import { generateDevCertificates } from '../../src/server/index.js';
 import type { TtlvItem } from '../../src/ttlv/types.js';
-import { child, children, enm, int, read, struct, testEngine, text, uidIn } from '../helpers/kmip.js';
+import { child, children, enm, int, keyBlock, read, struct, testEngine, text, uidIn } from '../helpers/kmip.js';
 
 const V14 = [1, 4] as const;
 const V21 = [2, 1] as const;
 type Version = typeof V14 | typeof V21;
 
 const der = (pem: string) => Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
-const keyBlock = (format: number, material: Uint8Array, alg?: number, len?: number) =>
-  struct(Tag.KeyBlock, [
-    enm(Tag.KeyFormatType, format),
-    struct(Tag.KeyValue, [bytes(Tag.KeyMaterial, material)]),
-    alg === undefined ? undefined : enm(Tag.CryptographicAlgorithm, alg),
-    len === undefined ? undefined : int(Tag.CryptographicLength, len),
-  ]);
 
 interface Sample {
   body: TtlvItem;
