@@ -376,10 +376,15 @@ export class SqliteStore extends StoreBase<SqliteTx> {
   }
 
   protected begin(): SqliteTx {
+    // IMMEDIATE takes the write lock now, so a transaction never fails midway on another writer.
+    return this.txAfter('BEGIN IMMEDIATE');
+  }
+
+  /** A transaction object, once `sql` (BEGIN, or a group member's SAVEPOINT) has run. */
+  private txAfter(sql: string): SqliteTx {
     if (!this.db.open) throw new StoreError('CLOSED', 'the store is closed');
     try {
-      // IMMEDIATE takes the write lock now, so a transaction never fails midway on another writer.
-      this.statements.control('BEGIN IMMEDIATE').run();
+      this.statements.control(sql).run();
     } catch (e) {
       throw toStoreError(e);
     }
@@ -478,13 +483,7 @@ export class SqliteStore extends StoreBase<SqliteTx> {
   }
 
   protected override join(): SqliteTx {
-    if (!this.db.open) throw new StoreError('CLOSED', 'the store is closed');
-    try {
-      this.statements.control('SAVEPOINT grp').run();
-    } catch (e) {
-      throw toStoreError(e);
-    }
-    return new SqliteTx(this, this.db, this.statements, this.sealer, this.forget);
+    return this.txAfter('SAVEPOINT grp');
   }
 
   protected override leave(_tx: SqliteTx, keep: boolean): void {
