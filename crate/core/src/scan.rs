@@ -232,6 +232,8 @@ const FAST_LEAF: u8 = 0;
 const FAST_STRUCTURE: u8 = 1;
 const FAST_TEXT: u8 = 2;
 
+// Indexing in a constant block: an index out of range would fail the build.
+#[allow(clippy::indexing_slicing)]
 const FAST_RULES: [FastRule; 256] = {
     let mut t = [FastRule { mask: 0, eq: 1, kind: FAST_LEAF }; 256];
     t[ItemType::Structure as usize] = FastRule { mask: 7, eq: 0, kind: FAST_STRUCTURE };
@@ -247,6 +249,7 @@ const FAST_RULES: [FastRule; 256] = {
 };
 
 /// Check 2 per first tag byte: 0x42 (KMIP) or 0x54 (extensions).
+#[allow(clippy::indexing_slicing)]
 const TAG_OK: [bool; 256] = {
     let mut t = [false; 256];
     t[0x42] = true;
@@ -256,6 +259,7 @@ const TAG_OK: [bool; 256] = {
 
 /// For `pad` bytes of padding (0 to 7), the bits of the value's last word, loaded little-endian,
 /// that hold them (its last `pad` bytes).
+#[allow(clippy::indexing_slicing)]
 const PAD_MASK_LE: [u64; 8] = {
     let mut t = [0u64; 8];
     let mut pad = 1;
@@ -265,6 +269,20 @@ const PAD_MASK_LE: [u64; 8] = {
     }
     t
 };
+
+/// The entry of a 256-entry table for byte `b` (every byte has one, so no check is compiled in).
+#[inline(always)]
+#[allow(clippy::indexing_slicing)]
+fn by_byte<T>(table: &[T; 256], b: u8) -> &T {
+    &table[usize::from(b)]
+}
+
+/// The padding mask for `pad` mod 8 bytes of padding.
+#[inline(always)]
+#[allow(clippy::indexing_slicing)]
+fn pad_mask(pad: usize) -> u64 {
+    PAD_MASK_LE[pad & 7]
+}
 
 /// Whether `words` (whole 8-byte words) holds only ASCII bytes.
 #[inline(always)]
@@ -302,7 +320,7 @@ pub fn scan(buf: &[u8], index: &mut [u32], opts: &ScanOptions) -> Result<Scanned
     let root = match buf.first_chunk::<8>().map(|h| u64::from_be_bytes(*h)) {
         Some(h)
             if h >> 32 & 0xff == ItemType::Structure as u64
-                && TAG_OK[(h >> 56) as usize]
+                && *by_byte(&TAG_OK, (h >> 56) as u8)
                 && h & 7 == 0
                 && (h & 0xffff_ffff) + 8 <= (n as u64).min(opts.max_size)
                 && opts.max_depth >= 1 =>
@@ -377,9 +395,9 @@ pub fn scan(buf: &[u8], index: &mut [u32], opts: &ScanOptions) -> Result<Scanned
                 let h = u64::from_be_bytes(*h);
                 let ty = (h >> 32) as u8;
                 let len = h as u32;
-                let rule = &FAST_RULES[usize::from(ty)];
+                let rule = by_byte(&FAST_RULES, ty);
                 // Checks 2, 3 and 5 (7 is the structure's, below).
-                if !(TAG_OK[(h >> 56) as usize] & ((len & rule.mask) == rule.eq)) {
+                if !(*by_byte(&TAG_OK, (h >> 56) as u8) & ((len & rule.mask) == rule.eq)) {
                     break;
                 }
                 let padded = (len as usize + 7) & !7;
@@ -403,7 +421,7 @@ pub fn scan(buf: &[u8], index: &mut [u32], opts: &ScanOptions) -> Result<Scanned
                     }
                     // The padding: the last bytes of the value's last word.
                     let last = value.last_chunk::<8>().map_or(0, |w| u64::from_le_bytes(*w));
-                    if last & PAD_MASK_LE[(padded - len as usize) & 7] != 0 {
+                    if last & pad_mask(padded - len as usize) != 0 {
                         break;
                     }
                     put(index, count, [(h >> 32) as u32, p as u32, len, count as u32 + 1])?;
