@@ -102,6 +102,12 @@ export function ladder(): LadderMessage[] {
 
 /** Extra shapes: sizes between the rungs to find the native/TS crossover, and a batch of small items. */
 export function crossoverLadder(): LadderMessage[] {
+  // The smallest messages: where the call into the addon costs about what the scan saves.
+  const small = [
+    message('protocol version', version(4)),
+    message('request header', S(Tag.RequestHeader, [version(4), I(Tag.BatchCount, 1)])),
+    message('get request', request([[E(Tag.Operation, OP.Get), S(Tag.RequestPayload, [T(Tag.UniqueIdentifier, uid(1))])]])),
+  ];
   const out = [256, 512, 1024, 2048, 4096].map((target) => {
     let n = 0;
     let m = message('', locateResponse(0));
@@ -111,5 +117,5 @@ export function crossoverLadder(): LadderMessage[] {
   const creates: TtlvItem[][] = [];
   for (let i = 0; creates.length < 2900; i++) creates.push(createPayload(i));
   out.push(message('1 MiB batch of small items (2,900 Create)', request(creates)));
-  return out;
+  return [...small, ...out];
 }

@@ -16,13 +16,14 @@ export { fromHex, toHex } from './hex.js';
 export type { TtlvIndex } from './materialize.js';
 
 /**
- * Below this size the loader scans in TypeScript. A call into the addon costs about 0.17 us (the
- * scanner is registered by hand, without napi-rs's per-call borrow scope), so it wins from a few
- * hundred bytes: about 2x at 280 B and on a Get of a 4 KiB key, 3x on item-dense messages from
- * 2 KiB. Smaller messages (a Discover Versions request, 72 B) scan faster in TS.
- * Measured by `npm run bench -- codec`.
+ * Below this size the loader scans in TypeScript. A call into the addon costs about 60 ns before
+ * any scanning (Node-API's call, resolving the input's typed array, the int32 result), and the Rust
+ * scanner then runs at 3 to 7 times the TypeScript one: on a Get of a 4 KiB key the native scan is
+ * about 3.3x faster, on item-dense messages 4 to 7x. Around 56 bytes (four items) the two break
+ * even; a 40-byte message scans faster in TS, a 72-byte one (a request header) about 1.2x faster
+ * natively. Measured by `npm run bench -- codec` (the crossover ladder).
  */
-export const NATIVE_SCAN_MIN_BYTES = 256;
+export const NATIVE_SCAN_MIN_BYTES = 64;
 
 export interface DecodeOptions {
   /** Deepest nesting accepted (the root is depth 1). */
