@@ -88,32 +88,40 @@ struct Registered {
     len: usize,
 }
 
-/// Reads the one argument and the function's data pointer (the environment's [`Registered`]).
+/// The one argument of a hand-registered callback, which must be a typed array of type `want`: its
+/// handle, element pointer and length, and the function's data pointer (the environment's
+/// [`Registered`]). `Err` carries the RangeError's message: `missing` with no argument, `wrong_type`
+/// for anything but that typed array.
 ///
 /// # Safety
 /// `env` and `info` are those of the running callback.
-unsafe fn one_arg(env: sys::napi_env, info: sys::napi_callback_info) -> Option<(sys::napi_value, *mut Registered)> {
+unsafe fn typed_arg(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+    want: sys::napi_typedarray_type,
+    missing: &'static CStr,
+    wrong_type: &'static CStr,
+) -> std::result::Result<(sys::napi_value, *mut Registered, *mut c_void, usize), &'static CStr> {
     let mut argc: usize = 1;
     let mut argv: [sys::napi_value; 1] = [std::ptr::null_mut()];
-    let mut data: *mut c_void = std::ptr::null_mut();
-    // SAFETY: argc/argv describe a one-slot array; `this` is not asked for; data is a valid out-pointer.
-    let status = unsafe { sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), std::ptr::null_mut(), &mut data) };
-    (status == sys::Status::napi_ok && argc >= 1 && !data.is_null()).then_some((argv[0], data.cast()))
-}
-
-/// The element pointer and length of a typed array of type `want`.
-///
-/// # Safety
-/// `env` is the running callback's, `value` a live handle of it.
-unsafe fn typed_array(env: sys::napi_env, value: sys::napi_value, want: sys::napi_typedarray_type) -> Option<(*mut c_void, usize)> {
+    let mut registered: *mut c_void = std::ptr::null_mut();
+    // SAFETY: argc/argv describe a one-slot array; `this` is not asked for; the data out-pointer is
+    // a valid local.
+    let status = unsafe { sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), std::ptr::null_mut(), &mut registered) };
+    if status != sys::Status::napi_ok || argc < 1 || registered.is_null() {
+        return Err(missing);
+    }
     let mut ty: sys::napi_typedarray_type = 0;
     let mut len: usize = 0;
     let mut data: *mut c_void = std::ptr::null_mut();
     let mut arraybuffer: sys::napi_value = std::ptr::null_mut();
     let mut offset: usize = 0;
-    // SAFETY: every out-pointer is a valid local.
-    let status = unsafe { sys::napi_get_typedarray_info(env, value, &mut ty, &mut len, &mut data, &mut arraybuffer, &mut offset) };
-    (status == sys::Status::napi_ok && ty == want).then_some((data, len))
+    // SAFETY: every out-pointer is a valid local; argv[0] is a live handle of this call.
+    let status = unsafe { sys::napi_get_typedarray_info(env, argv[0], &mut ty, &mut len, &mut data, &mut arraybuffer, &mut offset) };
+    if status != sys::Status::napi_ok || ty != want {
+        return Err(wrong_type);
+    }
+    Ok((argv[0], registered.cast(), data, len))
 }
 
 /// Ends a hand-registered callback: the int32 result, or a thrown RangeError, or (after a panic) a
@@ -145,13 +153,9 @@ unsafe fn finish(env: sys::napi_env, outcome: std::thread::Result<std::result::R
 unsafe extern "C" fn set_index_raw(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     let outcome = catch_unwind(AssertUnwindSafe(|| -> std::result::Result<Option<i32>, &'static CStr> {
         // SAFETY: this callback's env and info.
-        let Some((value, registered)) = (unsafe { one_arg(env, info) }) else {
-            return Err(c"kmipkit: setIndex(index) needs a Uint32Array");
-        };
-        // SAFETY: as above; `value` is this call's argument.
-        let Some((words, len)) = (unsafe { typed_array(env, value, sys::TypedarrayType::uint32_array) }) else {
-            return Err(c"kmipkit: index must be a Uint32Array");
-        };
+        let (value, registered, words, len) = unsafe {
+            typed_arg(env, info, sys::TypedarrayType::uint32_array, c"kmipkit: setIndex(index) needs a Uint32Array", c"kmipkit: index must be a Uint32Array")
+        }?;
         let mut reference: sys::napi_ref = std::ptr::null_mut();
         // SAFETY: a live value of this call; the out-pointer is a valid local.
         if unsafe { sys::napi_create_reference(env, value, 1, &mut reference) } != sys::Status::napi_ok {
@@ -185,13 +189,9 @@ unsafe extern "C" fn set_index_raw(env: sys::napi_env, info: sys::napi_callback_
 unsafe extern "C" fn scan_registered_raw(env: sys::napi_env, info: sys::napi_callback_info) -> sys::napi_value {
     let outcome = catch_unwind(AssertUnwindSafe(|| -> std::result::Result<Option<i32>, &'static CStr> {
         // SAFETY: this callback's env and info.
-        let Some((value, registered)) = (unsafe { one_arg(env, info) }) else {
-            return Err(c"kmipkit: scanRegistered(buf) needs a Uint8Array");
-        };
-        // SAFETY: as above; `value` is this call's argument.
-        let Some((data, len)) = (unsafe { typed_array(env, value, sys::TypedarrayType::uint8_array) }) else {
-            return Err(c"kmipkit: buf must be a Uint8Array");
-        };
+        let (_, registered, data, len) = unsafe {
+            typed_arg(env, info, sys::TypedarrayType::uint8_array, c"kmipkit: scanRegistered(buf) needs a Uint8Array", c"kmipkit: buf must be a Uint8Array")
+        }?;
         let buf: &[u8] = if data.is_null() || len == 0 {
             &[]
         } else {
