@@ -408,14 +408,15 @@ pub fn scan(buf: &[u8], index: &mut [u32], opts: &ScanOptions) -> Result<Scanned
                 if !(*by_byte(&TAG_OK, (h >> 56) as u8) & ((len & rule.mask) == rule.eq)) {
                     break;
                 }
-                let padded = (len as usize + 7) & !7;
+                // (`padded` in u64, then usize: no wrap-around where usize is 32 bits.)
+                let Ok(span) = usize::try_from(padded(len)) else { break };
                 // Check 6: the value within L.
-                let Some((value, next)) = after.split_at_checked(padded) else { break };
+                let Some((value, next)) = after.split_at_checked(span) else { break };
                 if rule.kind == FAST_STRUCTURE {
                     put(index, count, [(h >> 32) as u32, p as u32, len, open])?;
                     open = count as u32;
                     levels -= 1;
-                    limit = p + 8 + padded;
+                    limit = p + 8 + span;
                     rest = value;
                     p += 8;
                     if levels == 0 && !rest.is_empty() {
@@ -429,12 +430,12 @@ pub fn scan(buf: &[u8], index: &mut [u32], opts: &ScanOptions) -> Result<Scanned
                     }
                     // The padding: the last bytes of the value's last word.
                     let last = value.last_chunk::<8>().map_or(0, |w| u64::from_le_bytes(*w));
-                    if last & pad_mask(padded - len as usize) != 0 {
+                    if last & pad_mask(span - len as usize) != 0 {
                         break;
                     }
                     put(index, count, [(h >> 32) as u32, p as u32, len, count as u32 + 1])?;
                     rest = next;
-                    p += 8 + padded;
+                    p += 8 + span;
                 }
                 count += 1;
             }
