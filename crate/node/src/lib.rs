@@ -81,6 +81,8 @@ fn scan_checked(buf: &[u8], index: &mut [u32]) -> std::result::Result<i32, &'sta
 /// The index `scanRegistered` writes to, set by `setIndex`. One per Node environment (each worker
 /// loads the addon anew), reached through the data pointer of the two hand-registered functions:
 /// no thread-local lookup and no borrow flag on the hot call. Freed by an environment cleanup hook.
+/// `words`/`len` are read once, at `setIndex`: the caller (the loader, whose index is module-private)
+/// registers a plain, non-resizable array and never detaches its buffer (docs/ttlv-scan-contract.md).
 struct Registered {
     /// Keeps the Uint32Array alive while registered (null before the first `setIndex`).
     reference: sys::napi_ref,
