@@ -20,8 +20,9 @@ export type { TtlvIndex } from './materialize.js';
  * any scanning (Node-API's call, resolving the input's typed array, the int32 result), and the Rust
  * scanner then runs at 3 to 7 times the TypeScript one: on a Get of a 4 KiB key the native scan is
  * about 3.3x faster, on item-dense messages 4 to 7x. Around 56 bytes (four items) the two break
- * even; a 40-byte message scans faster in TS, a 72-byte one (a request header) about 1.2x faster
- * natively. Measured by `npm run bench -- codec` (the crossover ladder).
+ * even: a 40-byte Protocol Version scans faster in TS (native 0.84x), a 64-byte Request Header
+ * about 1.1x faster natively, a 72-byte Request Message 1.2x. Measured by `npm run bench -- codec`
+ * (the crossover ladder and the first rung).
  */
 export const NATIVE_SCAN_MIN_BYTES = 64;
 
