@@ -11,7 +11,7 @@
 //! [`check_item`]: it may refuse a valid item (a Boolean, a Big Integer, non-ASCII text), never accept
 //! an invalid one. `tests/props.rs` holds the result to a recursive oracle written from the
 //! contract's text, on random trees, random and mutated bytes, and every single-byte change of a
-//! message with every item type under seven limits.
+//! message with every item type under eight limits.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use crate::error::{Error, ErrorCode as E};
